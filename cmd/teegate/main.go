@@ -1,0 +1,73 @@
+// Command teegate decides, from governed and signed artifacts, whether a
+// threshold signer may join a signing session, and explains every refusal
+// with a stable reason code.
+//
+// Usage:
+//
+//	teegate check registry --registry P [--events P] [--now-unix N]
+//
+// A decision is printed to stdout as one JSON object. The exit code is 0
+// when the decision admits, 1 when it rejects, and 2 for a usage or input
+// error, which is explained on stderr and produces no decision.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Exit codes of every subcommand, as in the reference checkers.
+const (
+	exitAllow  = 0
+	exitReject = 1
+	exitError  = 2
+)
+
+const usage = `teegate: admission decisions for TEE-hardened threshold signers
+
+Usage:
+  teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]
+  teegate help
+
+A check prints one JSON decision on stdout and exits 0 (allow), 1 (reject)
+or 2 (usage or input error, explained on stderr).
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now))
+}
+
+// run is the whole program, with its streams and clock passed in so that
+// tests can drive it.
+func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitAllow
+	case "check":
+		if len(args) < 2 {
+			fmt.Fprintf(stderr, "teegate check: missing the layer to check\n\n%s", usage)
+			return exitError
+		}
+		check, ok := checks[args[1]]
+		if !ok {
+			fmt.Fprintf(stderr, "teegate check: unknown check %q\n\n%s", args[1], usage)
+			return exitError
+		}
+		return check(args[2:], stdout, stderr, clock)
+	default:
+		fmt.Fprintf(stderr, "teegate: unknown command %q\n\n%s", args[0], usage)
+		return exitError
+	}
+}
+
+// checks are the reference checkers' replacements, by layer.
+var checks = map[string]func(args []string, stdout, stderr io.Writer, clock func() time.Time) int{
+	"registry": checkRegistry,
+}

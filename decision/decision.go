@@ -1,0 +1,145 @@
+// Package decision holds the one result type every teegate check returns:
+// an outcome, the reasons behind it in evaluation order, and the time it was
+// made. Its JSON form is the command-line contract:
+//
+//	{"decision": "reject", "reasons": [{"code": "...", "detail": "..."}], "validated_at_unix": N}
+//
+// Reason codes are stable identifiers that operators alert on and scripts
+// match, so each layer declares its codes as Code constants in one place and
+// nothing else in teegate spells a code as a string literal.
+package decision
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Outcome is the verdict of a check.
+type Outcome string
+
+const (
+	// Allow admits: no reason was found.
+	Allow Outcome = "allow"
+	// AllowWithWarnings admits, with reasons that do not block (layer D only).
+	AllowWithWarnings Outcome = "allow_with_warnings"
+	// Reject refuses: at least one blocking reason was found.
+	Reject Outcome = "reject"
+)
+
+// Admits reports whether the outcome lets the signer in.
+func (o Outcome) Admits() bool { return o == Allow || o == AllowWithWarnings }
+
+// Code is a stable reason code. It is an error, so a caller can ask
+// errors.Is(d.Err(), governance.CodeOperatorsEmpty) without parsing text.
+type Code string
+
+func (c Code) Error() string { return string(c) }
+
+// Reason is one finding: a stable code and a human-readable detail. The
+// detail's wording is not part of the contract; the code is.
+type Reason struct {
+	Code   Code   `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// Error makes a Reason an error whose kind is its code.
+func (r Reason) Error() string { return string(r.Code) + ": " + r.Detail }
+
+// Unwrap lets errors.Is match a Reason against its Code.
+func (r Reason) Unwrap() error { return r.Code }
+
+// Decision is the result of a check. Reasons are in evaluation order and
+// never nil once built by a Builder, so they serialise as [] when empty.
+type Decision struct {
+	Outcome Outcome  `json:"decision"`
+	Reasons []Reason `json:"reasons"`
+	// ValidatedAtUnix is the evaluation time, in Unix seconds, that the
+	// caller passed in.
+	ValidatedAtUnix uint64 `json:"validated_at_unix"`
+}
+
+// Has reports whether any reason carries code.
+func (d Decision) Has(code Code) bool {
+	for _, r := range d.Reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Codes returns the reason codes in order.
+func (d Decision) Codes() []Code {
+	codes := make([]Code, len(d.Reasons))
+	for i, r := range d.Reasons {
+		codes[i] = r.Code
+	}
+	return codes
+}
+
+// Err is nil when the decision admits without reasons; otherwise it joins
+// every reason, so errors.Is finds any of their codes.
+func (d Decision) Err() error {
+	if len(d.Reasons) == 0 {
+		return nil
+	}
+	errs := make([]error, len(d.Reasons))
+	for i, r := range d.Reasons {
+		errs[i] = r
+	}
+	return errors.Join(errs...)
+}
+
+// String is a one-line summary for logs.
+func (d Decision) String() string {
+	if len(d.Reasons) == 0 {
+		return string(d.Outcome)
+	}
+	var b strings.Builder
+	b.WriteString(string(d.Outcome))
+	for i, r := range d.Reasons {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(r.Code))
+	}
+	return b.String()
+}
+
+// Builder collects reasons in the order a check finds them. It is the only
+// way checks append a reason, so every reason has a code and a detail.
+type Builder struct {
+	reasons []Reason
+}
+
+// Addf appends a reason with a formatted detail.
+func (b *Builder) Addf(code Code, format string, args ...any) {
+	b.reasons = append(b.reasons, Reason{Code: code, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Len is the number of reasons so far.
+func (b *Builder) Len() int { return len(b.reasons) }
+
+// Decide builds a decision that rejects if any reason was found and allows
+// otherwise: the rule of layers A, B and C, which have no warning tier.
+func (b *Builder) Decide(now uint64) Decision {
+	outcome := Allow
+	if len(b.reasons) > 0 {
+		outcome = Reject
+	}
+	return Decision{Outcome: outcome, Reasons: b.list(), ValidatedAtUnix: now}
+}
+
+func (b *Builder) list() []Reason {
+	if b.reasons == nil {
+		return []Reason{}
+	}
+	return b.reasons
+}
+
+// CodeSerializationError is the code of the fixed decision printed when a
+// decision cannot be encoded. It rejects, whatever the real outcome was.
+const CodeSerializationError Code = "serialization_error"

@@ -1,0 +1,30 @@
+package decision
+
+import (
+	"io"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Encode writes d as the contract prints it: one JSON object, members in
+// the order decision, reasons, validated_at_unix, two-space indentation and
+// a trailing newline, the layout of the reference's serde_json pretty
+// printer. Like serde_json, it escapes only what JSON requires, so details
+// keep '<', '>' and '&' as they are.
+func (d Decision) Encode(w io.Writer) error {
+	if d.Reasons == nil {
+		d.Reasons = []Reason{} // the contract prints [] for no reasons, never null
+	}
+	b, err := json.Marshal(d,
+		jsontext.WithIndent("  "),
+		jsontext.SpaceAfterColon(true),
+		jsontext.EscapeForHTML(false),
+		jsontext.EscapeForJS(false),
+	)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
