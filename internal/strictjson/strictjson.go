@@ -215,11 +215,11 @@ func (w *walker) mapValues(elem reflect.Type, schema string) error {
 
 func (w *walker) object(t reflect.Type, schema string) error {
 	fields := fieldsOf(t)
-	objectPointer := string(w.dec.StackPointer())
-	objectOffset := w.dec.InputOffset()
 	if _, err := w.dec.ReadToken(); err != nil { // {
 		return err
 	}
+	// Both are known once the object has begun.
+	objectPointer, objectOffset := string(w.dec.StackPointer()), w.dec.InputOffset()-1
 	var seen uint64 // bit i: fields[i] is present; schemas stay far below 64 members
 	for w.dec.PeekKind() != '}' {
 		name, err := w.dec.ReadToken()
@@ -245,12 +245,11 @@ func (w *walker) object(t reflect.Type, schema string) error {
 // type is a pointer (an optional member).
 func (w *walker) member(t reflect.Type, schema string) error {
 	if w.dec.PeekKind() == 'n' && t.Kind() != reflect.Pointer {
-		offset := w.dec.InputOffset()
 		// StackPointer names the member once its value has been read.
 		if _, err := w.dec.ReadToken(); err != nil {
 			return err
 		}
-		return w.fail(string(w.dec.StackPointer()), offset, "null is not allowed here")
+		return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset()-int64(len("null")), "null is not allowed here")
 	}
 	return w.value(t, schema)
 }
