@@ -305,13 +305,13 @@ func fromJSONError(file string, err error) error {
 		if syn.Err != nil {
 			msg = syn.Err.Error()
 		}
-		if errors.Is(err, jsontext.ErrDuplicateName) {
+		switch {
+		case errors.Is(err, jsontext.ErrDuplicateName):
 			msg = "duplicate member"
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			msg = "unexpected end of input"
 		}
 		return &Error{Op: OpParse, File: file, Pointer: string(syn.JSONPointer), Offset: syn.ByteOffset, Msg: msg, Err: err}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &Error{Op: OpParse, File: file, Offset: -1, Msg: "unexpected end of JSON input", Err: err}
 	}
 	return &Error{Op: OpParse, File: file, Offset: -1, Msg: err.Error(), Err: err}
 }
