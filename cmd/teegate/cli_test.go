@@ -1,0 +1,165 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixedClock is a clock for tests; no test reads the real one.
+func fixedClock(unix int64) func() time.Time {
+	return func() time.Time { return time.Unix(unix, 0) }
+}
+
+type result struct {
+	exit           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, dir string, clock func() time.Time, args ...string) result {
+	t.Helper()
+	if dir != "" {
+		t.Chdir(dir)
+	}
+	var stdout, stderr strings.Builder
+	exit := run(args, &stdout, &stderr, clock)
+	return result{exit, stdout.String(), stderr.String()}
+}
+
+// writeFiles creates files in a fresh directory and returns it.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// sampleRegistry is a valid draft registry with one active operator.
+const sampleRegistry = `{
+  "profile_status": "draft",
+  "enforcement": {
+    "attestation_max_age_seconds": 3600, "grace_period_seconds": 900,
+    "min_attested_signers_per_cohort": 4, "max_single_vendor_share_percent": 40,
+    "denylist_max_staleness_seconds": 60, "break_glass_ttl_seconds": 21600,
+    "break_glass_max_activations_per_7d": 2, "break_glass_cooldown_seconds": 86400,
+    "break_glass_scope": "named_operator_ids_only", "break_glass_quorum_bps": 6700,
+    "activation_gate_required_quorum_bps": 6700, "re_attestation_poll_interval_seconds": 300
+  },
+  "operators": [{
+    "operator_id": "op-1", "signer_identifier": "s-1", "status": "active",
+    "allowed_tee_types": ["sgx"],
+    "allowed_measurements": ["sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+    "attestation_max_age_seconds": 3600, "grace_period_seconds": 900,
+    "effective_from": 1000, "effective_until": 5000
+  }]
+}`
+
+const sampleEvents = `[{"event_id":"e1","event_type":"add","operator_id":"op-1","signer_identifier":"s-1","governance_decision_id":"d","effective_at_unix":1000}]`
+
+const registryUsage = "Usage: teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]"
+
+func TestCheckRegistryCLI(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"registry.json":   sampleRegistry,
+		"events.json":     sampleEvents,
+		"unknown.json":    strings.Replace(sampleRegistry, `"effective_until"`, `"effective_untill"`, 1),
+		"events-bad.json": strings.Replace(sampleEvents, `"add"`, `"ADD"`, 1),
+	})
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		clock  int64
+		exit   int
+		stdout []string // substrings of stdout
+		stderr string   // first line of stderr
+	}{
+		{name: "allow", args: []string{"--registry", "registry.json", "--events", "events.json", "--now-unix", "4000"},
+			exit: 0, stdout: []string{`"decision": "allow"`, `"reasons": []`, `"validated_at_unix": 4000`}},
+		{name: "reject", args: []string{"--registry", "registry.json", "--now-unix", "5001"},
+			exit: 1, stdout: []string{`"decision": "reject"`, `"code": "active_operator_window_expired"`}},
+		{name: "plus sign and leading zeros", args: []string{"--registry", "registry.json", "--now-unix", "+0004000"},
+			exit: 0, stdout: []string{`"validated_at_unix": 4000`}},
+		{name: "largest now", args: []string{"--registry", "registry.json", "--now-unix", "18446744073709551615"},
+			exit: 1, stdout: []string{`"validated_at_unix": 18446744073709551615`}},
+		{name: "system clock", args: []string{"--registry", "registry.json"}, clock: 4321,
+			exit: 0, stdout: []string{`"validated_at_unix": 4321`}},
+		{name: "repeated flag keeps the last", args: []string{"--registry", "nope.json", "--now-unix", "1", "--registry", "registry.json", "--now-unix", "4000"},
+			exit: 0, stdout: []string{`"validated_at_unix": 4000`}},
+		{name: "missing registry", args: []string{"--events", "events.json"}, exit: 2, stderr: "missing required --registry"},
+		{name: "missing value", args: []string{"--now-unix", "1", "--registry"}, exit: 2, stderr: "missing value for --registry"},
+		{name: "flag as value", args: []string{"--registry", "--events"}, exit: 2, stderr: "failed to read file [--events]: no such file or directory"},
+		{name: "unknown argument stops parsing", args: []string{"--bogus", "--now-unix", "x"}, exit: 2, stderr: "unknown argument [--bogus]"},
+		{name: "help is an error", args: []string{"--registry", "registry.json", "-h"}, exit: 2, stderr: registryUsage},
+		{name: "negative now", args: []string{"--registry", "registry.json", "--now-unix", "-1"}, exit: 2, stderr: "invalid value for --now-unix"},
+		{name: "double plus", args: []string{"--registry", "registry.json", "--now-unix", "++1"}, exit: 2, stderr: "invalid value for --now-unix"},
+		{name: "spaced now", args: []string{"--registry", "registry.json", "--now-unix", " 1"}, exit: 2, stderr: "invalid value for --now-unix"},
+		{name: "empty now", args: []string{"--registry", "registry.json", "--now-unix", ""}, exit: 2, stderr: "invalid value for --now-unix"},
+		{name: "now overflows", args: []string{"--registry", "registry.json", "--now-unix", "18446744073709551616"}, exit: 2, stderr: "invalid value for --now-unix"},
+		{name: "missing file", args: []string{"--registry", "absent.json"}, exit: 2, stderr: "failed to read file [absent.json]: no such file or directory"},
+		{name: "unknown member names file and member", args: []string{"--registry", "unknown.json", "--now-unix", "1"}, exit: 2,
+			stderr: `failed to parse JSON file [unknown.json]: member "/operators/0/effective_untill": unknown member`},
+		{name: "bad events file", args: []string{"--registry", "registry.json", "--events", "events-bad.json", "--now-unix", "1"}, exit: 2,
+			stderr: `failed to parse JSON file [events-bad.json]: member "/0/event_type": `},
+		{name: "clock before the epoch", args: []string{"--registry", "registry.json"}, clock: -1, exit: 2,
+			stderr: "system clock must be after UNIX epoch"},
+		{name: "files are read before the clock", args: []string{"--registry", "absent.json"}, clock: -1, exit: 2,
+			stderr: "failed to read file [absent.json]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, dir, fixedClock(tc.clock), append([]string{"check", "registry"}, tc.args...)...)
+			if r.exit != tc.exit {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.exit, tc.exit, r.stdout, r.stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+				}
+			}
+			if tc.exit == exitError {
+				lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+				if r.stdout != "" {
+					t.Errorf("stdout on an error: %q", r.stdout)
+				}
+				if !strings.HasPrefix(lines[0], tc.stderr) {
+					t.Errorf("stderr line 1 = %q, want prefix %q", lines[0], tc.stderr)
+				}
+				if len(lines) != 2 || lines[1] != registryUsage {
+					t.Errorf("stderr = %q, want the message then the usage line", r.stderr)
+				}
+			} else if r.stderr != "" {
+				t.Errorf("stderr on a decision: %q", r.stderr)
+			}
+		})
+	}
+}
+
+func TestTopLevelCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		exit   int
+		stdout bool
+		msg    string
+	}{
+		{nil, 2, false, "Usage:"},
+		{[]string{"help"}, 0, true, "teegate check registry"},
+		{[]string{"--help"}, 0, true, "Usage:"},
+		{[]string{"check"}, 2, false, "missing the layer to check"},
+		{[]string{"check", "bogus"}, 2, false, `unknown check "bogus"`},
+		{[]string{"frobnicate"}, 2, false, `unknown command "frobnicate"`},
+	} {
+		r := runCLI(t, "", fixedClock(0), tc.args...)
+		out := r.stderr
+		if tc.stdout {
+			out = r.stdout
+		}
+		if r.exit != tc.exit || !strings.Contains(out, tc.msg) {
+			t.Errorf("teegate %v: exit %d, stdout %q, stderr %q; want exit %d and %q", tc.args, r.exit, r.stdout, r.stderr, tc.exit, tc.msg)
+		}
+	}
+}
