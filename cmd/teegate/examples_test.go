@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The shipped examples end as README.md and examples/README.md say, at the
+// evaluation time they document.
+func TestExamples(t *testing.T) {
+	const now = "1767225600" // 2026-01-01T00:00:00Z
+	t.Chdir("../..")
+	for _, tc := range []struct {
+		registry, events string
+		exit             int
+		codes            []string
+		stderr           string
+	}{
+		{"examples/registry.json", "examples/events.json", 0, []string{}, ""},
+		{"examples/registry.json", "", 0, []string{}, ""},
+		{"examples/registry-rejected.json", "examples/events.json", 1,
+			[]string{"active_operator_window_expired", "activation_gate_quorum_below_required", "operator_status_mismatch_with_events"}, ""},
+		{"examples/registry.json", "examples/events-typo.json", 2, nil,
+			`failed to parse JSON file [examples/events-typo.json]: member "/events/6/operatr_id": unknown member`},
+	} {
+		args := []string{"check", "registry", "--registry", tc.registry, "--now-unix", now}
+		if tc.events != "" {
+			args = append(args, "--events", tc.events)
+		}
+		r := runCLI(t, "", fixedClock(0), args...)
+		if r.exit != tc.exit {
+			t.Errorf("teegate %v: exit %d, want %d\n%s%s", args, r.exit, tc.exit, r.stdout, r.stderr)
+			continue
+		}
+		if tc.exit == exitError {
+			if !strings.HasPrefix(r.stderr, tc.stderr) {
+				t.Errorf("teegate %v: stderr %q, want prefix %q", args, r.stderr, tc.stderr)
+			}
+			continue
+		}
+		var out struct {
+			Reasons []struct{ Code string } `json:"reasons"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		got := []string{}
+		for _, reason := range out.Reasons {
+			got = append(got, reason.Code)
+		}
+		if !slices.Equal(got, tc.codes) {
+			t.Errorf("teegate %v: codes %v, want %v", args, got, tc.codes)
+		}
+	}
+}
