@@ -4,7 +4,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
@@ -60,6 +62,18 @@ func TestEveryCodeIsProducedByATest(t *testing.T) {
 		seen[c] = true
 		if !produced[c] {
 			t.Errorf("no test case produces %s", c)
+		}
+	}
+}
+
+func TestEveryCodeIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/reason-codes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range declaredCodes(t) {
+		if !strings.Contains(string(doc), "`"+string(c)+"`") {
+			t.Errorf("docs/reason-codes.md does not list %s", c)
 		}
 	}
 }
