@@ -142,154 +142,184 @@ func Decode(file string, data []byte, v any, required Required) error {
 		return fromJSONError(file, err)
 	}
 	// json v2 stores the zero value for null and does not know which
-	// members are required; a second, allocation-light pass over the tokens
-	// checks both against the Go schema.
-	w := walker{file: file, dec: jsontext.NewDecoder(bytes.NewReader(data), options), required: required}
-	return w.member(reflect.TypeOf(v).Elem(), "")
+	// members are required; a second pass over the tokens checks both
+	// against the schema, which is resolved once per call so that the pass
+	// itself builds no strings unless it fails.
+	w := walker{file: file, dec: jsontext.NewDecoder(bytes.NewReader(data), options)}
+	return w.member(rootOf(reflect.TypeOf(v).Elem(), required))
+}
+
+// fullSchemas caches the schema of each type decoded with every member
+// required, the common case; a narrower requirement is resolved per call.
+var fullSchemas sync.Map // reflect.Type -> *field
+
+func rootOf(t reflect.Type, required Required) *field {
+	if required == nil {
+		if f, ok := fullSchemas.Load(t); ok {
+			return f.(*field)
+		}
+	}
+	root := &field{typ: t, node: schemaOf(t, "", required, map[reflect.Type]bool{})}
+	if required == nil {
+		fullSchemas.Store(t, root)
+	}
+	return root
+}
+
+// node is the schema of one JSON value: an object with fields, an array or
+// map of elements, or a leaf whose type json v2 has already checked.
+type node struct {
+	kind   reflect.Kind // Struct, Slice, Map, or Invalid for a leaf
+	fields []field      // Struct
+	index  map[string]int
+	elem   *field // Slice and Map
+}
+
+// field is a member or an element: its Go type, whether it may be null or
+// absent (a pointer), whether the caller requires it, and its schema.
+type field struct {
+	name     string
+	typ      reflect.Type
+	optional bool
+	required bool
+	node     *node
+}
+
+// schemaOf resolves the schema of t at the given schema path. The Go types
+// are the schema, so it is walked once per Decode rather than per value.
+func schemaOf(t reflect.Type, path string, required Required, visiting map[reflect.Type]bool) *node {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if visiting[t] {
+			panic("strictjson: recursive schema type " + t.String())
+		}
+		visiting[t] = true
+		defer delete(visiting, t)
+		n := &node{kind: reflect.Struct, index: map[string]int{}}
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if !sf.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			optional := sf.Type.Kind() == reflect.Pointer
+			memberPath := path + "/" + name
+			n.index[name] = len(n.fields)
+			n.fields = append(n.fields, field{
+				name:     name,
+				typ:      sf.Type,
+				optional: optional,
+				required: !optional && (required == nil || required(memberPath)),
+				node:     schemaOf(sf.Type, memberPath, required, visiting),
+			})
+		}
+		if len(n.fields) > 64 {
+			panic("strictjson: " + t.String() + " has more than 64 members")
+		}
+		return n
+	case reflect.Slice, reflect.Map:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return &node{} // []byte is a string in JSON
+		}
+		elem := &field{typ: t.Elem(), optional: t.Elem().Kind() == reflect.Pointer}
+		elem.node = schemaOf(t.Elem(), path+"/*", required, visiting)
+		return &node{kind: t.Kind(), elem: elem}
+	default:
+		return &node{}
+	}
 }
 
 type walker struct {
-	file     string
-	dec      *jsontext.Decoder
-	required Required
+	file string
+	dec  *jsontext.Decoder
 }
 
 func (w *walker) fail(pointer string, offset int64, msg string) error {
 	return &Error{Op: OpParse, File: w.file, Pointer: pointer, Offset: offset, Msg: msg}
 }
 
-// value checks the next JSON value against type t. schema is t's schema
-// path. Unmarshal has already accepted the document, so the token kinds
-// match t and reading cannot fail on syntax.
-func (w *walker) value(t reflect.Type, schema string) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+// member checks the next value, a member or element described by f,
+// refusing null unless f is optional. Unmarshal has already accepted the
+// document, so token kinds match the schema and reading cannot fail on
+// syntax.
+func (w *walker) member(f *field) error {
 	if w.dec.PeekKind() == 'n' {
-		_, err := w.dec.ReadToken()
-		return err
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		return w.object(t, schema)
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return w.dec.SkipValue() // []byte is a string in JSON
+		if _, err := w.dec.ReadToken(); err != nil {
+			return err
 		}
-		return w.array(t.Elem(), schema+"/*")
-	case reflect.Map:
-		return w.mapValues(t.Elem(), schema+"/*")
+		if f.optional {
+			return nil
+		}
+		// StackPointer names the member once its value has been read.
+		return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset()-int64(len("null")), "null is not allowed here")
+	}
+	switch n := f.node; n.kind {
+	case reflect.Struct:
+		return w.object(n)
+	case reflect.Slice, reflect.Map:
+		return w.elements(n)
 	default:
 		return w.dec.SkipValue()
 	}
 }
 
-func (w *walker) array(elem reflect.Type, schema string) error {
-	if _, err := w.dec.ReadToken(); err != nil { // [
+// elements checks the values of an array, or of a map's object.
+func (w *walker) elements(n *node) error {
+	open, err := w.dec.ReadToken()
+	if err != nil {
 		return err
 	}
-	for w.dec.PeekKind() != ']' {
-		if err := w.member(elem, schema); err != nil {
+	end := jsontext.Kind(']')
+	if open.Kind() == '{' {
+		end = '}'
+	}
+	for w.dec.PeekKind() != end {
+		if end == '}' {
+			if _, err := w.dec.ReadToken(); err != nil { // the map key
+				return err
+			}
+		}
+		if err := w.member(n.elem); err != nil {
 			return err
 		}
 	}
-	_, err := w.dec.ReadToken() // ]
+	_, err = w.dec.ReadToken()
 	return err
 }
 
-func (w *walker) mapValues(elem reflect.Type, schema string) error {
+func (w *walker) object(n *node) error {
 	if _, err := w.dec.ReadToken(); err != nil { // {
 		return err
 	}
-	for w.dec.PeekKind() != '}' {
-		if _, err := w.dec.ReadToken(); err != nil { // the key
-			return err
-		}
-		if err := w.member(elem, schema); err != nil {
-			return err
-		}
-	}
-	_, err := w.dec.ReadToken() // }
-	return err
-}
-
-func (w *walker) object(t reflect.Type, schema string) error {
-	fields := fieldsOf(t)
-	if _, err := w.dec.ReadToken(); err != nil { // {
-		return err
-	}
-	// Both are known once the object has begun.
-	objectPointer, objectOffset := string(w.dec.StackPointer()), w.dec.InputOffset()-1
-	var seen uint64 // bit i: fields[i] is present; schemas stay far below 64 members
+	offset := w.dec.InputOffset() - 1
+	var seen uint64 // bit i: n.fields[i] is present; schemaOf caps members at 64
 	for w.dec.PeekKind() != '}' {
 		name, err := w.dec.ReadToken()
 		if err != nil {
 			return err
 		}
-		i := fields.index[name.String()] // Unmarshal refused unknown names
+		i := n.index[name.String()] // Unmarshal refused unknown names
 		seen |= 1 << i
-		if err := w.member(fields.list[i].typ, schema+"/"+fields.list[i].name); err != nil {
+		if err := w.member(&n.fields[i]); err != nil {
 			return err
 		}
 	}
-	for i, f := range fields.list {
-		if seen&(1<<i) == 0 && !f.optional && (w.required == nil || w.required(schema+"/"+f.name)) {
-			return w.fail(objectPointer, objectOffset, fmt.Sprintf("missing required member %q", f.name))
+	if _, err := w.dec.ReadToken(); err != nil { // }
+		return err
+	}
+	for i := range n.fields {
+		if f := &n.fields[i]; f.required && seen&(1<<i) == 0 {
+			// Having read the whole object, StackPointer names it.
+			return w.fail(string(w.dec.StackPointer()), offset, fmt.Sprintf("missing required member %q", f.name))
 		}
 	}
-	_, err := w.dec.ReadToken() // }
-	return err
-}
-
-// member checks one member or element value, refusing null unless its Go
-// type is a pointer (an optional member).
-func (w *walker) member(t reflect.Type, schema string) error {
-	if w.dec.PeekKind() == 'n' && t.Kind() != reflect.Pointer {
-		// StackPointer names the member once its value has been read.
-		if _, err := w.dec.ReadToken(); err != nil {
-			return err
-		}
-		return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset()-int64(len("null")), "null is not allowed here")
-	}
-	return w.value(t, schema)
-}
-
-type field struct {
-	name     string
-	typ      reflect.Type
-	optional bool
-}
-
-type fieldSet struct {
-	list  []field
-	index map[string]int
-}
-
-var fieldCache sync.Map // reflect.Type -> *fieldSet
-
-// fieldsOf lists the JSON members of a struct type from its json tags.
-func fieldsOf(t reflect.Type) *fieldSet {
-	if fs, ok := fieldCache.Load(t); ok {
-		return fs.(*fieldSet)
-	}
-	fs := &fieldSet{index: map[string]int{}}
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if !sf.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		fs.index[name] = len(fs.list)
-		fs.list = append(fs.list, field{name: name, typ: sf.Type, optional: sf.Type.Kind() == reflect.Pointer})
-	}
-	if len(fs.list) > 64 {
-		panic("strictjson: " + t.String() + " has more than 64 members")
-	}
-	fieldCache.Store(t, fs)
-	return fs
+	return nil
 }
 
 // fromJSONError turns a json v2 error into an Error that names the member.

@@ -1,0 +1,43 @@
+package strictjson
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json"
+)
+
+// BenchmarkDecode measures what the second pass (nulls and required
+// members) costs over json v2's strict Unmarshal alone.
+func BenchmarkDecode(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"id":"a","inner":{"name":"n","count":1,"tags":[]},"flag":true,"by_name":{},"items":[`)
+	for i := range 1000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"name":"item-%d","count":%d,"until":null,"tags":["sgx","tdx"]}`, i, i)
+	}
+	sb.WriteString(`]}`)
+	data := []byte(sb.String())
+
+	b.Run("unmarshal-only", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var d doc
+			if err := json.Unmarshal(data, &d, options); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("strict", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var d doc
+			if err := Decode("f.json", data, &d, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
