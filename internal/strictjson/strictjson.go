@@ -3,7 +3,8 @@
 // The reference checkers decode with serde_json, which ignores unknown
 // members; teegate refuses them, because a typo such as "effective_untill"
 // must never silently drop a bound. Everything else serde_json refuses is
-// refused here too: duplicate members, invalid UTF-8 and lone surrogates,
+// refused here too: duplicate members (except map keys, where the later
+// entry wins, as in the reference), invalid UTF-8 and lone surrogates,
 // wrong JSON types, numbers that are not unsigned 64-bit integers, null in a
 // member that is not optional, missing required members and trailing data.
 // Unlike serde_json, a struct written as a JSON array is refused.
@@ -121,12 +122,13 @@ func Members(paths ...string) Required {
 	return func(p string) bool { return set[p] }
 }
 
-// options are the decoding rules every input shares. Duplicate names and
-// invalid UTF-8 are already refused by default in json v2; they are named
-// here so that the rules can be read in one place.
+// options are the decoding rules every input shares. Duplicate names are
+// allowed at this level only because the reference allows them in maps
+// (revocation maps keep the later entry); the schema pass refuses a
+// duplicate member of any struct.
 var options = json.JoinOptions(
 	json.RejectUnknownMembers(true),
-	jsontext.AllowDuplicateNames(false),
+	jsontext.AllowDuplicateNames(true),
 	jsontext.AllowInvalidUTF8(false),
 )
 
@@ -305,6 +307,9 @@ func (w *walker) object(n *node) error {
 			return err
 		}
 		i := n.index[name.String()] // Unmarshal refused unknown names
+		if seen&(1<<i) != 0 {
+			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "duplicate member")
+		}
 		seen |= 1 << i
 		if err := w.member(&n.fields[i]); err != nil {
 			return err

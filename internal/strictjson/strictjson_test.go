@@ -50,7 +50,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"unknown nested member", strings.Replace(good, `"count":1`, `"count":1,"x":null`, 1), "/inner/x", "unknown member"},
 		{"case-sensitive names", strings.Replace(good, `"id"`, `"ID"`, 1), "/ID", "unknown member"},
 		{"duplicate member", strings.Replace(good, `"id":"a"`, `"id":"a","id":"b"`, 1), "/id", "duplicate member"},
-		{"duplicate map key", strings.Replace(good, `"by_name":{}`, `"by_name":{"k":{"name":"","count":0,"tags":[]},"k":{"name":"","count":0,"tags":[]}}`, 1), "/by_name/k", "duplicate member"},
+		{"duplicate nested member", strings.Replace(good, `"count":1`, `"count":1,"count":2`, 1), "/inner/count", "duplicate member"},
+		{"duplicate member in a map value", strings.Replace(good, `"by_name":{}`, `"by_name":{"k":{"name":"","name":"","count":0,"tags":[]}}`, 1), "/by_name/k/name", "duplicate member"},
 		{"invalid UTF-8", strings.Replace(good, `"a"`, "\"\xff\"", 1), "/id", "UTF-8"},
 		{"lone surrogate", strings.Replace(good, `"a"`, `"\ud800"`, 1), "/id", "surrogate"},
 		{"byte order mark", "\ufeff" + good, "", "invalid character"},
@@ -91,6 +92,19 @@ func TestDecodeRejects(t *testing.T) {
 				t.Errorf("message %q does not name the file first", e)
 			}
 		})
+	}
+}
+
+// Map keys are data, not members: the reference keeps the later of two
+// equal keys, and so does teegate (layer B's revocation maps rely on it).
+func TestDecodeMapKeepsLaterDuplicate(t *testing.T) {
+	in := strings.Replace(good, `"by_name":{}`, `"by_name":{"k":{"name":"first","count":0,"tags":[]},"k":{"name":"second","count":0,"tags":[]}}`, 1)
+	var d doc
+	if err := Decode("f.json", []byte(in), &d, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.ByName) != 1 || d.ByName["k"].Name != "second" {
+		t.Fatalf("by_name = %+v, want the later entry", d.ByName)
 	}
 }
 
