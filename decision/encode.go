@@ -7,12 +7,12 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Encode writes d as the contract prints it: one JSON object, members in
+// Marshal returns d as the contract prints it: one JSON object, members in
 // the order decision, reasons, validated_at_unix, two-space indentation and
 // a trailing newline, the layout of the reference's serde_json pretty
 // printer. Like serde_json, it escapes only what JSON requires, so details
 // keep '<', '>' and '&' as they are.
-func (d Decision) Encode(w io.Writer) error {
+func (d Decision) Marshal() ([]byte, error) {
 	if d.Reasons == nil {
 		d.Reasons = []Reason{} // the contract prints [] for no reasons, never null
 	}
@@ -23,8 +23,17 @@ func (d Decision) Encode(w io.Writer) error {
 		jsontext.EscapeForJS(false),
 	)
 	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Encode writes d to w as Marshal formats it.
+func (d Decision) Encode(w io.Writer) error {
+	b, err := d.Marshal()
+	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(b)
 	return err
 }

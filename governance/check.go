@@ -170,6 +170,10 @@ func anyBlank(items []string) bool {
 // draftToMandatory is the only transition an activation gate may record.
 const draftToMandatory = "draft->mandatory"
 
+// decisionApproved is the one approver decision that counts as approval;
+// anything else, typos included, counts as not approved.
+const decisionApproved = "approved"
+
 func checkActivationGate(b *decision.Builder, profile Profile, g *ActivationGate, e *Enforcement, now uint64) {
 	if g == nil {
 		if profile == ProfileMandatory {
@@ -239,7 +243,7 @@ func checkActivationGate(b *decision.Builder, profile Profile, g *ActivationGate
 				a.ApproverID, a.Role)
 			continue
 		}
-		approved[role] = ident.Norm(a.Decision) == "approved"
+		approved[role] = ident.Norm(a.Decision) == decisionApproved
 	}
 	for _, role := range requiredRoles {
 		ok, recorded := approved[role]

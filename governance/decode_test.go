@@ -84,7 +84,7 @@ func TestDecodeAuditLogShapes(t *testing.T) {
 
 func TestDecodeAuditLogRejects(t *testing.T) {
 	for _, tc := range []struct{ name, doc, pointer, msg string }{
-		{"unknown event type", `[{"event_id":"e","event_type":"Add","governance_decision_id":"d","effective_at_unix":1}]`, "/0/event_type", "unknown event type"},
+		{"unknown event type", `[{"event_id":"e","event_type":"Add","governance_decision_id":"d","effective_at_unix":1}]`, "/0/event_type", `member "/0/event_type": unknown event type "Add" (want add,`},
 		{"events null", `{"events":null}`, "/events", "null"},
 		{"no events member", `{}`, "", `missing required member "events"`},
 		{"other envelope member", `{"events":[],"generated_by":"x"}`, "/generated_by", "unknown member"},

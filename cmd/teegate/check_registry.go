@@ -40,5 +40,5 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 	if err != nil {
 		return a.fail(stderr, err)
 	}
-	return emit(stdout, governance.CheckRegistry(reg, log, now))
+	return emit(stdout, stderr, governance.CheckRegistry(reg, log, now))
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/teegate/teegate/decision"
 )
 
 // fixedClock is a clock for tests; no test reads the real one.
@@ -161,5 +164,26 @@ func TestTopLevelCommands(t *testing.T) {
 		if r.exit != tc.exit || !strings.Contains(out, tc.msg) {
 			t.Errorf("teegate %v: exit %d, stdout %q, stderr %q; want exit %d and %q", tc.args, r.exit, r.stdout, r.stderr, tc.exit, tc.msg)
 		}
+	}
+}
+
+func TestArgumentsMustBeUTF8(t *testing.T) {
+	r := runCLI(t, "", fixedClock(0), "check", "registry", "--registry", "r\xff.json")
+	if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, "not valid UTF-8") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.exit, r.stdout, r.stderr)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// A decision that cannot be written must not exit 0: a caller would read
+// the missing output as an allow.
+func TestEmitFailsClosedOnWriteError(t *testing.T) {
+	var stderr strings.Builder
+	d := decision.Decision{Outcome: decision.Allow, ValidatedAtUnix: 1}
+	if exit := emit(failingWriter{}, &stderr, d); exit != exitError || !strings.Contains(stderr.String(), "broken pipe") {
+		t.Fatalf("exit %d, stderr %q", exit, stderr.String())
 	}
 }

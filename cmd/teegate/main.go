@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"time"
+	"unicode/utf8"
 )
 
 // Exit codes of every subcommand, as in the reference checkers.
@@ -45,6 +46,14 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitError
+	}
+	for _, a := range args {
+		if !utf8.ValidString(a) {
+			// The reference panics here (exit 101); a path or flag that is
+			// not text is refused as a usage error instead.
+			fmt.Fprintf(stderr, "teegate: argument %q is not valid UTF-8\n", a)
+			return exitError
+		}
 	}
 	switch args[0] {
 	case "help", "-h", "--help":

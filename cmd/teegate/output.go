@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/teegate/teegate/decision"
@@ -21,10 +22,16 @@ const fallbackDecision = `{
 `
 
 // emit prints d and returns its exit code: 0 when it admits, 1 otherwise.
-func emit(stdout io.Writer, d decision.Decision) int {
-	if err := d.Encode(stdout); err != nil {
+// A decision that cannot be delivered is an error (2), never an allow.
+func emit(stdout, stderr io.Writer, d decision.Decision) int {
+	out, err := d.Marshal()
+	if err != nil {
 		io.WriteString(stdout, fallbackDecision)
 		return exitReject
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "cannot write the decision to stdout: %v\n", err)
+		return exitError
 	}
 	if d.Outcome.Admits() {
 		return exitAllow

@@ -359,11 +359,8 @@ func semanticMessage(e *json.SemanticError) string {
 	if e.JSONKind == '0' && len(e.JSONValue) > 0 && want == "an unsigned 64-bit integer" {
 		return fmt.Sprintf("%s is not %s", e.JSONValue, want)
 	}
-	if e.Err != nil && e.JSONKind == 0 {
-		return e.Err.Error()
-	}
 	if e.Err != nil {
-		return fmt.Sprintf("want %s, found %s: %v", want, describeKind(e.JSONKind), e.Err)
+		return e.Err.Error() // a value of the right kind that the type refused, such as an unknown event type
 	}
 	return fmt.Sprintf("want %s, found %s", want, describeKind(e.JSONKind))
 }
