@@ -108,9 +108,9 @@ func unwrapPathError(err error) string {
 }
 
 // Required reports whether the member at a schema path must be present. A
-// schema path is a JSON pointer in which every array index is written "*",
-// such as "/operators/*/effective_from". Only non-optional members are asked
-// about.
+// schema path is a JSON pointer in which every array index and map key is
+// written "*", such as "/operators/*/effective_from". Only non-optional
+// members are asked about.
 type Required func(schemaPath string) bool
 
 // Members returns a Required that requires exactly the listed schema paths.
