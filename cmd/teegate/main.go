@@ -30,6 +30,8 @@ const usage = `teegate: admission decisions for TEE-hardened threshold signers
 
 Usage:
   teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]
+  teegate check token --registry <path> --keyset <path> --token <path>
+                      --revocation-registry <path> [--now-unix <seconds>]
   teegate help
 
 A check prints one JSON decision on stdout and exits 0 (allow), 1 (reject)
@@ -79,4 +81,5 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 // checks are the reference checkers' replacements, by layer.
 var checks = map[string]func(args []string, stdout, stderr io.Writer, clock func() time.Time) int{
 	"registry": checkRegistry,
+	"token":    checkToken,
 }

@@ -77,6 +77,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Problem is the error without the operation and file: the member, what is
+// wrong with it, and where. It suits a document that is not a file, such as
+// a token payload carried inside another document.
+func (e *Error) Problem() string {
+	_, problem, _ := strings.Cut(e.Error(), "]: ")
+	return problem
+}
+
 // ErrTooLarge is the cause of an Error for a file above MaxInputBytes.
 var ErrTooLarge = errors.New("input larger than the limit")
 

@@ -1,0 +1,84 @@
+package admission
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
+	"github.com/teegate/teegate/internal/ident"
+)
+
+// This file is the cryptography of layer B: parsing BIP-340 keys and
+// signatures and verifying them. It knows nothing of policy.
+
+// Errors from ParsePubKey and Verify. Callers match them with errors.Is;
+// the reason detail carries the message.
+var (
+	ErrPubkeyEmpty      = errors.New("public key is empty; want 64 hex digits")
+	ErrPubkeyHex        = errors.New("public key is not valid hex")
+	ErrPubkeyLength     = errors.New("public key is not 32 bytes")
+	ErrPubkeyNotOnCurve = errors.New("public key is not a valid x-only secp256k1 key")
+	ErrSignatureHex     = errors.New("signature is not valid hex")
+	ErrSignatureLength  = errors.New("signature is not 64 bytes")
+	ErrSignatureInvalid = errors.New("signature does not verify")
+)
+
+// PubKey is a parsed BIP-340 x-only public key.
+type PubKey struct {
+	key *btcec.PublicKey
+	// Hex is the canonical form: 64 lower-case hex digits. Two key ids with
+	// the same Hex are the same key.
+	Hex string
+}
+
+// ParsePubKey parses a BIP-340 x-only public key written as hex: trimmed,
+// either case, no "0x", exactly 32 bytes, x below the field prime and on
+// the curve.
+func ParsePubKey(s string) (PubKey, error) {
+	t := ident.Trim(s)
+	if t == "" {
+		return PubKey{}, ErrPubkeyEmpty
+	}
+	b, err := hex.DecodeString(t)
+	if err != nil {
+		return PubKey{}, ErrPubkeyHex
+	}
+	if len(b) != schnorr.PubKeyBytesLen {
+		return PubKey{}, fmt.Errorf("%w (%d bytes)", ErrPubkeyLength, len(b))
+	}
+	key, err := schnorr.ParsePubKey(b)
+	if err != nil {
+		return PubKey{}, ErrPubkeyNotOnCurve
+	}
+	return PubKey{key: key, Hex: hex.EncodeToString(b)}, nil
+}
+
+// PayloadDigest is the 32-byte message every verifier signs: SHA-256 of the
+// payload string after trimming, exactly as the reference computes it. The
+// payload is never re-serialised, so its bytes, not its meaning, are signed.
+func PayloadDigest(payloadJSON string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(ident.Trim(payloadJSON)))
+}
+
+// Verify checks a hex BIP-340 signature (trimmed, either case) over digest.
+func Verify(pk PubKey, signatureHex string, digest [sha256.Size]byte) error {
+	b, err := hex.DecodeString(ident.Trim(signatureHex))
+	if err != nil {
+		return ErrSignatureHex
+	}
+	if len(b) != schnorr.SignatureSize {
+		return fmt.Errorf("%w (%d bytes)", ErrSignatureLength, len(b))
+	}
+	sig, err := schnorr.ParseSignature(b)
+	if err != nil { // r not below p, or s not below n
+		return fmt.Errorf("%w: %v", ErrSignatureInvalid, err)
+	}
+	if !sig.Verify(digest[:], pk.key) {
+		return ErrSignatureInvalid
+	}
+	return nil
+}
