@@ -9,17 +9,25 @@ import (
 	"time"
 )
 
-// checkArgs parses a check subcommand's arguments exactly as the reference
+// checkArgs parses a subcommand's arguments exactly as the reference
 // checkers do, so that existing scripts behave the same: tokens are read
 // left to right, a flag's value is the next token whatever it is, a
 // repeated flag keeps its last value, and the first error stops parsing.
 // "--help" and "-h" are errors whose message is the usage line itself.
+// The issuing commands use the same rules, without --now-unix, and may
+// have one list flag that collects every value given to it.
 type checkArgs struct {
 	usage    string   // "Usage: teegate check ..."
 	required []string // flags that must be given, checked after all tokens
 	optional []string
-	values   map[string]string
-	nowUnix  *uint64
+	// list, if set, is a flag that may repeat, each value kept in order,
+	// and that also takes the tokens after its value up to the next flag.
+	list   string
+	noNow  bool // --now-unix is not a flag of this command
+	values map[string]string
+	lists  []string // the values of the list flag
+
+	nowUnix *uint64
 }
 
 // errUsage marks a usage error; its message is printed, then the usage line.
@@ -34,7 +42,7 @@ func (a *checkArgs) parse(args []string) error {
 		switch {
 		case tok == "--help" || tok == "-h":
 			return errUsage{a.usage}
-		case tok == "--now-unix":
+		case tok == "--now-unix" && !a.noNow:
 			if i+1 == len(args) {
 				return errUsage{"missing value for --now-unix"}
 			}
@@ -44,6 +52,16 @@ func (a *checkArgs) parse(args []string) error {
 				return errUsage{"invalid value for --now-unix"}
 			}
 			a.nowUnix = &n
+		case a.list != "" && tok == a.list:
+			if i+1 == len(args) {
+				return errUsage{"missing value for " + tok}
+			}
+			i++
+			a.lists = append(a.lists, args[i]) // the first value, whatever it is
+			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+				a.lists = append(a.lists, args[i])
+			}
 		case a.knows(tok):
 			if i+1 == len(args) {
 				return errUsage{"missing value for " + tok}
@@ -55,7 +73,11 @@ func (a *checkArgs) parse(args []string) error {
 		}
 	}
 	for _, flag := range a.required {
-		if _, ok := a.values[flag]; !ok {
+		_, ok := a.values[flag]
+		if flag == a.list {
+			ok = len(a.lists) > 0
+		}
+		if !ok {
 			return errUsage{"missing required " + flag}
 		}
 	}

@@ -32,10 +32,15 @@ Usage:
   teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]
   teegate check token --registry <path> --keyset <path> --token <path>
                       --revocation-registry <path> [--now-unix <seconds>]
+  teegate keygen --out <path>
+  teegate token sign --payload <path> --key <path> --key-id <id>
+  teegate token assemble --payload <path> --signature <path>...
   teegate help
 
 A check prints one JSON decision on stdout and exits 0 (allow), 1 (reject)
-or 2 (usage or input error, explained on stderr).
+or 2 (usage or input error, explained on stderr). keygen prints the new
+key's public key; token sign prints a signature entry and token assemble
+the token artifact, each exiting 0, or 2 with the reason on stderr.
 `
 
 func main() {
@@ -61,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitAllow
+	case "keygen":
+		return keygen(args[1:], stdout, stderr, clock)
+	case "token":
+		return token(args[1:], stdout, stderr, clock)
 	case "check":
 		if len(args) < 2 {
 			fmt.Fprintf(stderr, "teegate check: missing the layer to check\n\n%s", usage)

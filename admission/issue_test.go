@@ -1,0 +1,119 @@
+package admission
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json"
+)
+
+func TestSignAssembleCheckRoundTrip(t *testing.T) {
+	f := validFixture()
+	text, err := json.Marshal(f.payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := "\n  " + string(text) + "\n" // as read from a file
+	var sigs []TokenSignature
+	for _, id := range []string{"key-c", "key-a"} {
+		sig, err := Sign(testKeys[id], payload, strings.ToUpper(id)+" ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigs = append(sigs, sig)
+	}
+	tok, err := Assemble(payload, sigs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.PayloadJSON != string(text) {
+		t.Errorf("payload_json = %q, want the trimmed payload", tok.PayloadJSON)
+	}
+	if d := CheckToken(f.reg, f.ks, tok, f.rev, testNow); len(d.Reasons) != 0 {
+		t.Fatalf("assembled token rejected: %v", d.Reasons)
+	}
+}
+
+func TestGenerateKeyRoundTrip(t *testing.T) {
+	sk, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sk.PubKeyHex() == other.PubKeyHex() {
+		t.Fatal("two generated keys are equal")
+	}
+	text, _ := sk.MarshalText()
+	back, err := ParseSecretKey(append(text, '\n'))
+	if err != nil || back.PubKeyHex() != sk.PubKeyHex() {
+		t.Fatalf("round trip: %v", err)
+	}
+	if _, err := ParsePubKey(sk.PubKeyHex()); err != nil {
+		t.Fatalf("public key: %v", err)
+	}
+}
+
+func TestSecretKeyNeverPrints(t *testing.T) {
+	sk := testKeys["key-a"]
+	text, _ := sk.MarshalText()
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		for _, v := range []any{sk, *sk} {
+			if out := fmt.Sprintf(format, v); strings.Contains(out, string(text)) || strings.Contains(out, string(text[:16])) {
+				t.Errorf("fmt %s shows the secret: %s", format, out)
+			}
+		}
+	}
+}
+
+func TestParseSecretKeyRejects(t *testing.T) {
+	const n = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141" // the group order
+	for _, in := range []string{
+		"", strings.Repeat("0", 64), n, strings.Repeat("f", 64), strings.Repeat("1", 63), strings.Repeat("1", 66),
+		"0x" + strings.Repeat("1", 62), strings.Repeat("g", 64),
+	} {
+		_, err := ParseSecretKey([]byte(in))
+		if !errors.Is(err, ErrSecretKeyInvalid) {
+			t.Errorf("ParseSecretKey(%q) = %v, want ErrSecretKeyInvalid", in, err)
+		}
+		if in != "" && err != nil && strings.Contains(err.Error(), in) {
+			t.Errorf("the error repeats the key text: %v", err)
+		}
+	}
+}
+
+func TestSignAndAssembleRefuse(t *testing.T) {
+	f := validFixture()
+	text, _ := json.Marshal(f.payload)
+	payload := string(text)
+	sig, _ := Sign(testKeys["key-a"], payload, "key-a")
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"undeclared key", func() error { _, err := Sign(testKeys["key-d"], payload, "key-d"); return err }()},
+		{"empty key id", func() error { _, err := Sign(testKeys["key-a"], payload, " "); return err }()},
+		{"payload with an unknown member", func() error {
+			_, err := Sign(testKeys["key-a"], strings.Replace(payload, "{", `{"x":1,`, 1), "key-a")
+			return err
+		}()},
+		{"empty payload", func() error { _, err := Sign(testKeys["key-a"], "  ", "key-a"); return err }()},
+		{"no signatures", func() error { _, err := Assemble(payload, nil); return err }()},
+		{"two signatures for one key", func() error {
+			_, err := Assemble(payload, []TokenSignature{sig, {VerifierKeyID: "KEY-A", SignatureHex: sig.SignatureHex}})
+			return err
+		}()},
+		{"signature for an undeclared key", func() error {
+			_, err := Assemble(payload, []TokenSignature{{VerifierKeyID: "key-z", SignatureHex: sig.SignatureHex}})
+			return err
+		}()},
+	} {
+		if !errors.Is(tc.err, ErrIssue) {
+			t.Errorf("%s: err = %v, want ErrIssue", tc.name, tc.err)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/teegate/teegate/admission"
+)
+
+// keygen writes a new verifier signing key to --out, readable by its owner
+// only, and prints the x-only public key for the keyset.
+func keygen(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+	a := checkArgs{
+		usage:    "Usage: teegate keygen --out <path>",
+		required: []string{"--out"},
+		noNow:    true,
+	}
+	if err := a.parse(args); err != nil {
+		return a.fail(stderr, err)
+	}
+	path := a.values["--out"]
+	sk, err := admission.GenerateKey()
+	if err != nil {
+		return a.fail(stderr, err)
+	}
+	text, _ := sk.MarshalText()
+	if err := writeNewFile(path, append(text, '\n'), 0o600); err != nil {
+		return a.fail(stderr, err)
+	}
+	fmt.Fprintln(stdout, sk.PubKeyHex())
+	return exitAllow
+}
+
+// writeNewFile creates path with mode perm and writes data, refusing to
+// replace an existing file: overwriting a key file would destroy a key.
+// A partly written file is removed.
+func writeNewFile(path string, data []byte, perm fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("refusing to overwrite %s: it already exists", path)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %w", path, unwrapPath(err))
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
