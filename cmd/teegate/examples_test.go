@@ -55,3 +55,40 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+// The token examples end as examples/token/README.md says.
+func TestTokenExamples(t *testing.T) {
+	t.Chdir("../..")
+	diversity := []string{"token_signature_quorum_not_met", "token_signature_trust_root_diversity_violation", "token_signature_instance_diversity_violation"}
+	for _, tc := range []struct {
+		token, revocation string
+		exit              int
+		codes             []string
+	}{
+		{"token.json", "revocation.json", 0, []string{}},
+		{"token.json", "revocation-revoked.json", 1, []string{"token_id_revoked"}},
+		{"token-one-signature.json", "revocation.json", 1, diversity},
+		{"token-one-instance.json", "revocation.json", 1, diversity},
+	} {
+		r := runCLI(t, "", fixedClock(0), "check", "token", "--registry", "examples/registry.json",
+			"--keyset", "examples/token/keyset.json", "--token", "examples/token/"+tc.token,
+			"--revocation-registry", "examples/token/"+tc.revocation, "--now-unix", "1767225600")
+		if r.exit != tc.exit {
+			t.Errorf("%s with %s: exit %d, want %d\n%s%s", tc.token, tc.revocation, r.exit, tc.exit, r.stdout, r.stderr)
+			continue
+		}
+		var out struct {
+			Reasons []struct{ Code string } `json:"reasons"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		got := []string{}
+		for _, reason := range out.Reasons {
+			got = append(got, reason.Code)
+		}
+		if !slices.Equal(got, tc.codes) {
+			t.Errorf("%s with %s: codes %v, want %v", tc.token, tc.revocation, got, tc.codes)
+		}
+	}
+}
