@@ -7,6 +7,22 @@ import (
 	"testing"
 )
 
+// reasonCodes reads the ordered reason codes of a decision printed on stdout.
+func reasonCodes(t *testing.T, stdout string) []string {
+	t.Helper()
+	var out struct {
+		Reasons []struct{ Code string } `json:"reasons"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("stdout is not a decision: %v\n%s", err, stdout)
+	}
+	codes := []string{}
+	for _, r := range out.Reasons {
+		codes = append(codes, r.Code)
+	}
+	return codes
+}
+
 // The shipped examples end as README.md and examples/README.md say, at the
 // evaluation time they document.
 func TestExamples(t *testing.T) {
@@ -40,17 +56,7 @@ func TestExamples(t *testing.T) {
 			}
 			continue
 		}
-		var out struct {
-			Reasons []struct{ Code string } `json:"reasons"`
-		}
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-			t.Fatal(err)
-		}
-		got := []string{}
-		for _, reason := range out.Reasons {
-			got = append(got, reason.Code)
-		}
-		if !slices.Equal(got, tc.codes) {
+		if got := reasonCodes(t, r.stdout); !slices.Equal(got, tc.codes) {
 			t.Errorf("teegate %v: codes %v, want %v", args, got, tc.codes)
 		}
 	}
@@ -77,17 +83,7 @@ func TestTokenExamples(t *testing.T) {
 			t.Errorf("%s with %s: exit %d, want %d\n%s%s", tc.token, tc.revocation, r.exit, tc.exit, r.stdout, r.stderr)
 			continue
 		}
-		var out struct {
-			Reasons []struct{ Code string } `json:"reasons"`
-		}
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-			t.Fatal(err)
-		}
-		got := []string{}
-		for _, reason := range out.Reasons {
-			got = append(got, reason.Code)
-		}
-		if !slices.Equal(got, tc.codes) {
+		if got := reasonCodes(t, r.stdout); !slices.Equal(got, tc.codes) {
 			t.Errorf("%s with %s: codes %v, want %v", tc.token, tc.revocation, got, tc.codes)
 		}
 	}
