@@ -35,6 +35,23 @@ func TestDecodeRevocationRegistryDefaults(t *testing.T) {
 	}
 }
 
+// A repeated key keeps the later record whole, as the reference does: the
+// earlier record's reason must not survive beside the later time.
+func TestDecodeRevocationRepeatedKeyKeepsLaterRecord(t *testing.T) {
+	r, err := DecodeRevocationRegistry("r.json", []byte(`{"denylist_refreshed_at_unix": 5, "revoked_token_ids": {
+		"t": {"revoked_at_unix": 1, "reason": "first"}, "t": {"revoked_at_unix": 2}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.RevokedTokenIDs["t"]; got != (RevocationRecord{RevokedAtUnix: 2}) {
+		t.Fatalf("record %+v, want the later one alone", got)
+	}
+	// The record stays strict.
+	if _, err := DecodeRevocationRegistry("r.json", []byte(`{"denylist_refreshed_at_unix": 5, "revoked_token_ids": {"t": {"revoked_at_unix": 1, "Reason": "x"}}}`)); err == nil {
+		t.Fatal("unknown member in a record accepted")
+	}
+}
+
 func TestDecodeTokenKeepsPayloadText(t *testing.T) {
 	tok, err := DecodeToken("t.json", []byte(`{"payload_json": " {\"a\": 1} ", "signatures": []}`))
 	if err != nil || tok.PayloadJSON != ` {"a": 1} ` {

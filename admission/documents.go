@@ -9,6 +9,9 @@
 package admission
 
 import (
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -79,6 +82,20 @@ type RevocationRegistry struct {
 type RevocationRecord struct {
 	RevokedAtUnix uint64 `json:"revoked_at_unix"`
 	Reason        string `json:"reason"` // may be absent
+}
+
+// UnmarshalJSONFrom decodes a record into a zero value. When a revocation
+// map repeats a key, the reference keeps the later entry whole; json v2
+// would merge the two, so that the earlier entry's reason survived beside
+// the later entry's time.
+func (r *RevocationRecord) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	type plain RevocationRecord // without this method
+	var p plain
+	if err := json.UnmarshalDecode(dec, &p); err != nil {
+		return err
+	}
+	*r = RevocationRecord(p)
+	return nil
 }
 
 // RegistryMembers are the registry members layer B reads, and therefore

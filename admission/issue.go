@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
@@ -41,7 +42,7 @@ func GenerateKey() (*SecretKey, error) {
 // [1, n-1]. The message never repeats the text.
 var ErrSecretKeyInvalid = errors.New("not a secp256k1 secret key (want 64 hex digits, a scalar between 1 and the group order)")
 
-// ParseSecretKey reads a key as written by MarshalText.
+// ParseSecretKey reads a key as written by KeyFile.
 func ParseSecretKey(text []byte) (*SecretKey, error) {
 	t := ident.Trim(string(text))
 	if len(t) != 2*btcec.PrivKeyBytesLen {
@@ -58,10 +59,15 @@ func ParseSecretKey(text []byte) (*SecretKey, error) {
 	return &SecretKey{k: btcec.PrivKeyFromScalar(&s)}, nil
 }
 
-// MarshalText is the key file format: 64 lower-case hex digits.
-func (sk *SecretKey) MarshalText() ([]byte, error) {
-	return []byte(hex.EncodeToString(sk.k.Serialize())), nil
+// KeyFile is the key file format: 64 lower-case hex digits and a newline.
+// It is deliberately not MarshalText or MarshalJSON, so that no encoder,
+// logger or template can write the secret by accident.
+func (sk *SecretKey) KeyFile() []byte {
+	return []byte(hex.EncodeToString(sk.k.Serialize()) + "\n")
 }
+
+// LogValue keeps log/slog from showing the key.
+func (SecretKey) LogValue() slog.Value { return slog.StringValue("admission.SecretKey(redacted)") }
 
 // PubKeyHex is the BIP-340 x-only public key, as a keyset's pubkey_hex.
 func (sk *SecretKey) PubKeyHex() string {
@@ -105,7 +111,9 @@ func signDigest(sk *SecretKey, digest [32]byte) (string, error) {
 
 // Assemble builds the token artifact from a payload and the verifiers'
 // signatures. payload_json holds the payload exactly as it was signed (the
-// trimmed text). Each signature must be for a declared key, once.
+// trimmed text). Each signature must be for a declared key, once, and be 64
+// bytes of hex. Assemble has no keyset, so it cannot verify signatures;
+// CheckToken does.
 func Assemble(payloadJSON string, sigs []TokenSignature) (*Token, error) {
 	p, err := decodeForIssue(payloadJSON)
 	if err != nil {
@@ -124,6 +132,9 @@ func Assemble(payloadJSON string, sigs []TokenSignature) (*Token, error) {
 			return nil, fmt.Errorf("%w: two signatures for key %q", ErrIssue, s.VerifierKeyID)
 		case !containsNorm(p.VerifierKeyIDs, s.VerifierKeyID):
 			return nil, fmt.Errorf("%w: the payload's verifier_key_ids does not name key %q", ErrIssue, s.VerifierKeyID)
+		}
+		if b, err := hex.DecodeString(ident.Trim(s.SignatureHex)); err != nil || len(b) != schnorr.SignatureSize {
+			return nil, fmt.Errorf("%w: the signature of key %q is not %d bytes of hex", ErrIssue, s.VerifierKeyID, schnorr.SignatureSize)
 		}
 		seen[id] = true
 	}

@@ -1,8 +1,10 @@
 package admission
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -48,8 +50,7 @@ func TestGenerateKeyRoundTrip(t *testing.T) {
 	if sk.PubKeyHex() == other.PubKeyHex() {
 		t.Fatal("two generated keys are equal")
 	}
-	text, _ := sk.MarshalText()
-	back, err := ParseSecretKey(append(text, '\n'))
+	back, err := ParseSecretKey(sk.KeyFile())
 	if err != nil || back.PubKeyHex() != sk.PubKeyHex() {
 		t.Fatalf("round trip: %v", err)
 	}
@@ -60,13 +61,25 @@ func TestGenerateKeyRoundTrip(t *testing.T) {
 
 func TestSecretKeyNeverPrints(t *testing.T) {
 	sk := testKeys["key-a"]
-	text, _ := sk.MarshalText()
+	secret := strings.TrimSpace(string(sk.KeyFile()))
+	leaks := func(out string) bool { return strings.Contains(out, secret) || strings.Contains(out, secret[:16]) }
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		for _, v := range []any{sk, *sk} {
-			if out := fmt.Sprintf(format, v); strings.Contains(out, string(text)) || strings.Contains(out, string(text[:16])) {
+			if out := fmt.Sprintf(format, v); leaks(out) {
 				t.Errorf("fmt %s shows the secret: %s", format, out)
 			}
 		}
+	}
+	// json refuses a struct with no exported fields; either way, no secret.
+	if out, err := json.Marshal(map[string]any{"k": sk, "v": *sk}); leaks(string(out)) || (err != nil && leaks(err.Error())) {
+		t.Errorf("json shows the secret: %s (%v)", out, err)
+	}
+	var logged bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&logged, nil), slog.NewJSONHandler(&logged, nil)} {
+		slog.New(h).Info("signing", "key", sk, "value", *sk)
+	}
+	if leaks(logged.String()) {
+		t.Errorf("slog shows the secret: %s", logged.String())
 	}
 }
 
@@ -105,6 +118,10 @@ func TestSignAndAssembleRefuse(t *testing.T) {
 		{"no signatures", func() error { _, err := Assemble(payload, nil); return err }()},
 		{"two signatures for one key", func() error {
 			_, err := Assemble(payload, []TokenSignature{sig, {VerifierKeyID: "KEY-A", SignatureHex: sig.SignatureHex}})
+			return err
+		}()},
+		{"signature that is not 64 bytes of hex", func() error {
+			_, err := Assemble(payload, []TokenSignature{{VerifierKeyID: "key-a", SignatureHex: "nothex"}})
 			return err
 		}()},
 		{"signature for an undeclared key", func() error {

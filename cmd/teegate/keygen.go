@@ -27,8 +27,7 @@ func keygen(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
 	if err != nil {
 		return a.fail(stderr, err)
 	}
-	text, _ := sk.MarshalText()
-	if err := writeNewFile(path, append(text, '\n'), 0o600); err != nil {
+	if err := writeNewFile(path, sk.KeyFile(), 0o600); err != nil {
 		return a.fail(stderr, err)
 	}
 	fmt.Fprintln(stdout, sk.PubKeyHex())

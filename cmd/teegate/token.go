@@ -68,18 +68,32 @@ func tokenSign(args []string, stdout, stderr io.Writer) int {
 
 // readSecretKey reads a key file, refusing one that others may read: a
 // verifier key that has been readable by other users must be presumed
-// copied.
+// copied. The mode is checked on the open file, so the file read is the
+// file checked.
 func readSecretKey(path string) (*admission.SecretKey, error) {
-	info, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read key file %s: %w", path, unwrapPath(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read key file %s: %w", path, unwrapPath(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("key file %s is not a regular file", path)
 	}
 	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("key file %s is accessible to other users (mode %04o); run chmod 600 %s", path, perm, path)
 	}
-	data, err := strictjson.ReadFile(path)
+	// A key file is one line; reading a little more than that bounds the
+	// work for any file named here by mistake.
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot read key file %s: %w", path, err)
+	}
+	if len(data) > maxKeyFileBytes {
+		return nil, fmt.Errorf("key file %s: %w", path, admission.ErrSecretKeyInvalid)
 	}
 	sk, err := admission.ParseSecretKey(data)
 	if err != nil {
@@ -87,6 +101,9 @@ func readSecretKey(path string) (*admission.SecretKey, error) {
 	}
 	return sk, nil
 }
+
+// maxKeyFileBytes: 64 hex digits and line endings, with room for spaces.
+const maxKeyFileBytes = 256
 
 // tokenAssemble prints the token artifact from a payload and signatures.
 func tokenAssemble(args []string, stdout, stderr io.Writer) int {
