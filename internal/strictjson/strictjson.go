@@ -3,8 +3,10 @@
 // The reference checkers decode with serde_json, which ignores unknown
 // members; teegate refuses them, because a typo such as "effective_untill"
 // must never silently drop a bound. Everything else serde_json refuses is
-// refused here too: duplicate members (except map keys, where the later
-// entry wins, as in the reference), invalid UTF-8 and lone surrogates,
+// refused here too: duplicate members (but not repeated map keys, which the
+// reference allows; json v2 decodes the later entry over the earlier one,
+// so a map value type that must be replaced whole says so itself, as
+// admission.RevocationRecord does), invalid UTF-8 and lone surrogates,
 // wrong JSON types, numbers that are not unsigned 64-bit integers, null in a
 // member that is not optional, missing required members and trailing data.
 // Unlike serde_json, a struct written as a JSON array is refused.
@@ -131,8 +133,8 @@ func Members(paths ...string) Required {
 }
 
 // options are the decoding rules every input shares. Duplicate names are
-// allowed at this level only because the reference allows them in maps
-// (revocation maps keep the later entry); the schema pass refuses a
+// allowed at this level only because the reference allows repeated keys in
+// maps (revocation maps keep the later entry); the schema pass refuses a
 // duplicate member of any struct.
 var options = json.JoinOptions(
 	json.RejectUnknownMembers(true),
