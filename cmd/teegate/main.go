@@ -32,6 +32,7 @@ Usage:
   teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]
   teegate check token --registry <path> --keyset <path> --token <path>
                       --revocation-registry <path> [--now-unix <seconds>]
+  teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]
   teegate keygen --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
@@ -91,4 +92,5 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 var checks = map[string]func(args []string, stdout, stderr io.Writer, clock func() time.Time) int{
 	"registry": checkRegistry,
 	"token":    checkToken,
+	"runtime":  checkRuntime,
 }

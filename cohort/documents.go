@@ -1,0 +1,110 @@
+// Package cohort is layer C: the runtime checks a coordinator makes on the
+// cohort of signers it selected for a signing session. Each signer's token
+// snapshot must be valid for the session phase and not revoked, the
+// denylist must be fresh, the cohort large enough for threshold+1, and no
+// TEE vendor may hold more than its share, with a bounded relaxation while
+// a vendor outage is declared. CheckRuntime decides.
+package cohort
+
+import (
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/strictjson"
+)
+
+// Session is the runtime session input: the cohort selected for one
+// signing session, the denylist the coordinator used, and an optional
+// vendor-outage declaration.
+type Session struct {
+	SessionID       string           `json:"session_id"`
+	Phase           string           `json:"phase"` // session_start or mid_session
+	Threshold       uint64           `json:"threshold"`
+	SelectedSigners []SelectedSigner `json:"selected_signers"`
+	Denylist        Denylist         `json:"denylist"`
+	VendorOutage    *VendorOutage    `json:"vendor_outage"` // nil: none declared
+}
+
+// SelectedSigner is one signer of the cohort and its token snapshot.
+type SelectedSigner struct {
+	OperatorID       string        `json:"operator_id"`
+	SignerIdentifier string        `json:"signer_identifier"`
+	VendorID         string        `json:"vendor_id"` // the TEE vendor bucket, as reported
+	Token            TokenSnapshot `json:"token"`
+}
+
+// TokenSnapshot is what the coordinator retained of the signer's admission
+// token (layer B verifies the token itself).
+type TokenSnapshot struct {
+	TokenID              string `json:"token_id"`
+	IssuedAtUnix         uint64 `json:"issued_at_unix"`
+	ExpiresAtUnix        uint64 `json:"expires_at_unix"`
+	TokenRevocationEpoch uint64 `json:"token_revocation_epoch"`
+}
+
+// Denylist is the revocation state the coordinator selected against. The
+// lists and the epoch may be absent (empty, 0) but not null, as in the
+// reference.
+type Denylist struct {
+	RefreshedAtUnix          uint64   `json:"refreshed_at_unix"`
+	RevokedOperatorIDs       []string `json:"revoked_operator_ids"`
+	RevokedSignerIdentifiers []string `json:"revoked_signer_identifiers"`
+	RevokedTokenIDs          []string `json:"revoked_token_ids"`
+	MinTokenRevocationEpoch  uint64   `json:"min_token_revocation_epoch"`
+}
+
+// VendorOutage declares that a TEE vendor is out, relaxing the
+// single-vendor cap for a bounded time.
+type VendorOutage struct {
+	Declared                           bool   `json:"declared"`
+	DeclaredAtUnix                     uint64 `json:"declared_at_unix"`
+	RelaxedMaxSingleVendorSharePercent uint64 `json:"relaxed_max_single_vendor_share_percent"`
+	ExpiresAtUnix                      uint64 `json:"expires_at_unix"`
+}
+
+// RegistryMembers are the registry members layer C reads, and therefore
+// requires; the rest of the registry schema may be absent.
+var RegistryMembers = governance.RequireMembers(
+	"/profile_status",
+	"/enforcement",
+	"/enforcement/attestation_max_age_seconds",
+	"/enforcement/grace_period_seconds",
+	"/enforcement/min_attested_signers_per_cohort",
+	"/enforcement/max_single_vendor_share_percent",
+	"/enforcement/denylist_max_staleness_seconds",
+	"/operators",
+	"/operators/*/operator_id",
+	"/operators/*/signer_identifier",
+	"/operators/*/status",
+	"/operators/*/effective_from",
+)
+
+// sessionMembers are the session members that must be present; the
+// denylist's lists and epoch default when absent.
+var sessionMembers = strictjson.Members(
+	"/session_id",
+	"/phase",
+	"/threshold",
+	"/selected_signers",
+	"/selected_signers/*/operator_id",
+	"/selected_signers/*/signer_identifier",
+	"/selected_signers/*/vendor_id",
+	"/selected_signers/*/token",
+	"/selected_signers/*/token/token_id",
+	"/selected_signers/*/token/issued_at_unix",
+	"/selected_signers/*/token/expires_at_unix",
+	"/selected_signers/*/token/token_revocation_epoch",
+	"/denylist",
+	"/denylist/refreshed_at_unix",
+	"/vendor_outage/declared",
+	"/vendor_outage/declared_at_unix",
+	"/vendor_outage/relaxed_max_single_vendor_share_percent",
+	"/vendor_outage/expires_at_unix",
+)
+
+// DecodeSession decodes a runtime session strictly; file names it in errors.
+func DecodeSession(file string, data []byte) (*Session, error) {
+	var s Session
+	if err := strictjson.Decode(file, data, &s, sessionMembers); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
