@@ -88,3 +88,29 @@ func TestTokenExamples(t *testing.T) {
 		}
 	}
 }
+
+// The runtime examples end as examples/runtime/README.md says.
+func TestRuntimeExamples(t *testing.T) {
+	t.Chdir("../..")
+	for _, tc := range []struct {
+		session string
+		exit    int
+		codes   []string
+	}{
+		{"session-start.json", 0, []string{}},
+		{"session-mid-grace.json", 0, []string{}},
+		{"session-vendor-outage.json", 0, []string{}},
+		{"session-rejected.json", 1, []string{"denylist_stale", "selected_token_expired_for_session_start",
+			"selected_operator_not_active", "selected_token_revoked", "vendor_diversity_cap_exceeded"}},
+	} {
+		r := runCLI(t, "", fixedClock(0), "check", "runtime", "--registry", "examples/registry.json",
+			"--session", "examples/runtime/"+tc.session, "--now-unix", "1767225600")
+		if r.exit != tc.exit {
+			t.Errorf("%s: exit %d, want %d\n%s%s", tc.session, r.exit, tc.exit, r.stdout, r.stderr)
+			continue
+		}
+		if got := reasonCodes(t, r.stdout); !slices.Equal(got, tc.codes) {
+			t.Errorf("%s: codes %v, want %v", tc.session, got, tc.codes)
+		}
+	}
+}
