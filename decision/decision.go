@@ -133,6 +133,28 @@ func (b *Builder) Decide(now uint64) Decision {
 	return Decision{Outcome: outcome, Reasons: b.list(), ValidatedAtUnix: now}
 }
 
+// Add appends reasons found elsewhere, such as another builder's.
+func (b *Builder) Add(reasons ...Reason) {
+	b.reasons = append(b.reasons, reasons...)
+}
+
+// Reasons returns the reasons so far, in order.
+func (b *Builder) Reasons() []Reason { return b.list() }
+
+// DecideTiered builds a decision from a blocking and a warning tier, the
+// rule of layer D: reject with the blocking reasons if there are any, else
+// allow with warnings if there are warnings, else allow.
+func DecideTiered(now uint64, blocking, warnings *Builder) Decision {
+	switch {
+	case blocking.Len() > 0:
+		return Decision{Outcome: Reject, Reasons: blocking.list(), ValidatedAtUnix: now}
+	case warnings.Len() > 0:
+		return Decision{Outcome: AllowWithWarnings, Reasons: warnings.list(), ValidatedAtUnix: now}
+	default:
+		return Decision{Outcome: Allow, Reasons: []Reason{}, ValidatedAtUnix: now}
+	}
+}
+
 func (b *Builder) list() []Reason {
 	if b.reasons == nil {
 		return []Reason{}

@@ -33,13 +33,15 @@ Usage:
   teegate check token --registry <path> --keyset <path> --token <path>
                       --revocation-registry <path> [--now-unix <seconds>]
   teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]
+  teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]
   teegate keygen --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
   teegate help
 
-A check prints one JSON decision on stdout and exits 0 (allow), 1 (reject)
-or 2 (usage or input error, explained on stderr). keygen prints the new
+A check prints one JSON decision on stdout and exits 0 (allow, or
+allow_with_warnings), 1 (reject) or 2 (usage or input error, explained on
+stderr). keygen prints the new
 key's public key; token sign prints a signature entry and token assemble
 the token artifact, each exiting 0, or 2 with the reason on stderr.
 `
@@ -90,7 +92,8 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 
 // checks are the reference checkers' replacements, by layer.
 var checks = map[string]func(args []string, stdout, stderr io.Writer, clock func() time.Time) int{
-	"registry": checkRegistry,
-	"token":    checkToken,
-	"runtime":  checkRuntime,
+	"registry":    checkRegistry,
+	"token":       checkToken,
+	"runtime":     checkRuntime,
+	"enforcement": checkEnforcement,
 }

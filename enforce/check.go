@@ -1,0 +1,196 @@
+package enforce
+
+import (
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/ident"
+)
+
+// Mode is an enforcement mode.
+type Mode string
+
+const (
+	// ModeMonitorOnly observes violations as warnings and never blocks.
+	ModeMonitorOnly Mode = "monitor_only"
+	// ModeSoftEnforcement warns, preferring exclusion, and never blocks.
+	ModeSoftEnforcement Mode = "soft_enforcement"
+	// ModeHardEnforcementCanary blocks violations in canary sessions only.
+	ModeHardEnforcementCanary Mode = "hard_enforcement_canary"
+	// ModeFullEnforcement blocks every violation without a valid waiver.
+	ModeFullEnforcement Mode = "full_enforcement"
+)
+
+// ParseMode normalises s, accepting the hyphenated spellings too.
+func ParseMode(s string) (Mode, bool) {
+	switch ident.Norm(s) {
+	case "monitor_only", "monitor-only":
+		return ModeMonitorOnly, true
+	case "soft_enforcement", "soft-enforcement":
+		return ModeSoftEnforcement, true
+	case "hard_enforcement_canary", "hard-enforcement-canary":
+		return ModeHardEnforcementCanary, true
+	case "full_enforcement", "full-enforcement":
+		return ModeFullEnforcement, true
+	}
+	return "", false
+}
+
+// parseRuntimeOutcome reads a runtime decision, accepting the hyphenated
+// spelling of allow_with_warnings.
+func parseRuntimeOutcome(s string) (decision.Outcome, bool) {
+	switch ident.Norm(s) {
+	case "allow":
+		return decision.Allow, true
+	case "allow_with_warnings", "allow-with-warnings":
+		return decision.AllowWithWarnings, true
+	case "reject":
+		return decision.Reject, true
+	}
+	return "", false
+}
+
+// Limits of layer D.
+const (
+	// MaxBreakGlassTTLSeconds: no waiver outlives 7 days, whatever the policy.
+	MaxBreakGlassTTLSeconds = governance.SecondsPer7Days
+	// ActivationWindowSeconds is the trailing window in which new
+	// activations are counted against the cap.
+	ActivationWindowSeconds = governance.SecondsPer7Days
+)
+
+// CheckEnforcement decides how a runtime decision is enforced in ctx's mode,
+// and whether ctx's break-glass waiver, if any, is valid. now is the
+// evaluation time in Unix seconds.
+//
+// A failed pre-check rejects with the pre-check reasons alone. Otherwise the
+// mode decides: monitor_only and soft_enforcement only warn;
+// hard_enforcement_canary blocks violations in canary sessions and warns in
+// the others; full_enforcement blocks every violation. A valid waiver turns
+// a blocked violation into a warning and stays silent; an invalid waiver
+// never unblocks anything and always shows its reasons.
+func CheckEnforcement(reg *governance.Registry, ctx *Context, now uint64) decision.Decision {
+	var blocking, warnings decision.Builder
+	mode, runtime := preCheck(&blocking, reg, ctx)
+	if blocking.Len() > 0 {
+		return decision.DecideTiered(now, &blocking, &warnings)
+	}
+	var bg decision.Builder
+	provided := ctx.BreakGlass != nil
+	valid := provided && checkBreakGlass(&bg, &reg.Enforcement, ctx, now)
+	invalid := provided && !valid
+	violation := runtime != decision.Allow
+
+	// modeCode, blocked: the mode's reason for a violation, and whether it
+	// blocks; waived: a valid waiver turns the block into a warning.
+	var modeCode decision.Code
+	blocked := false
+	switch mode {
+	case ModeMonitorOnly:
+		modeCode = CodeMonitorOnlyRuntimeViolationObserved
+	case ModeSoftEnforcement:
+		modeCode = CodeSoftEnforcementViolationExclusionPreferred
+	case ModeHardEnforcementCanary:
+		switch {
+		case !ctx.CanarySession:
+			modeCode = CodeHardEnforcementCanaryNonCanarySoftFallback
+		case valid:
+			modeCode = CodeHardEnforcementCanaryBreakGlassApplied
+		default:
+			modeCode, blocked = CodeHardEnforcementCanaryViolationBlocked, true
+		}
+	case ModeFullEnforcement:
+		if valid {
+			modeCode = CodeFullEnforcementBreakGlassApplied
+		} else {
+			modeCode, blocked = CodeFullEnforcementViolationBlocked, true
+		}
+	}
+	tier := &warnings
+	if violation && blocked {
+		tier = &blocking // an invalid waiver's reasons join the block
+	}
+	if violation {
+		tier.Addf(modeCode, "%s", modeDetail(modeCode, ctx))
+		reemitRuntimeReasons(tier, &ctx.RuntimeDecision)
+	}
+	if invalid {
+		tier.Add(bg.Reasons()...) // an invalid waiver always shows why
+	}
+	return decision.DecideTiered(now, &blocking, &warnings)
+}
+
+func modeDetail(code decision.Code, ctx *Context) string {
+	switch code {
+	case CodeMonitorOnlyRuntimeViolationObserved:
+		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; monitor_only observes it and does not block"
+	case CodeSoftEnforcementViolationExclusionPreferred:
+		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; soft_enforcement prefers excluding the operators but does not block"
+	case CodeHardEnforcementCanaryBreakGlassApplied:
+		return "a canary-session violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket
+	case CodeHardEnforcementCanaryViolationBlocked:
+		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; hard_enforcement_canary blocks it in a canary session without a valid break-glass"
+	case CodeHardEnforcementCanaryNonCanarySoftFallback:
+		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; hard_enforcement_canary does not block non-canary sessions"
+	case CodeFullEnforcementBreakGlassApplied:
+		return "the violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket
+	default: // CodeFullEnforcementViolationBlocked
+		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; full_enforcement blocks it without a valid break-glass"
+	}
+}
+
+// reemitRuntimeReasons copies the runtime decision's reasons, each code
+// prefixed with RuntimeReasonPrefix and its detail unchanged, or one
+// placeholder when it gave none.
+func reemitRuntimeReasons(tier *decision.Builder, rd *RuntimeDecision) {
+	if len(rd.Reasons) == 0 {
+		tier.Addf(CodeRuntimeDecisionRejectWithoutReasons, "the runtime decision %q carried no reasons", rd.Decision)
+		return
+	}
+	for _, r := range rd.Reasons {
+		tier.Add(decision.Reason{Code: RuntimeReasonPrefix + r.Code, Detail: r.Detail})
+	}
+}
+
+// preCheck runs the checks that block everything else, returning the mode
+// and the runtime outcome (reject when unreadable).
+func preCheck(b *decision.Builder, reg *governance.Registry, ctx *Context) (Mode, decision.Outcome) {
+	if ident.Blank(ctx.SessionID) {
+		b.Addf(CodeSessionIDMissing, "session_id is blank")
+	}
+	if len(ctx.SelectedOperatorIDs) == 0 {
+		b.Addf(CodeSelectedOperatorIDsEmpty, "selected_operator_ids is empty")
+	}
+	seen := map[string]bool{}
+	for i, raw := range ctx.SelectedOperatorIDs {
+		id := ident.Norm(raw)
+		switch {
+		case id == "":
+			b.Addf(CodeSelectedOperatorIDMissing, "selected_operator_ids[%d] is blank", i)
+		case seen[id]:
+			b.Addf(CodeSelectedOperatorIDDuplicate, "operator %q is selected more than once", raw)
+		}
+		if id != "" {
+			seen[id] = true
+		}
+	}
+	if ctx.RuntimeDecision.ValidatedAtUnix == 0 {
+		b.Addf(CodeRuntimeDecisionValidatedAtInvalid, "runtime_decision.validated_at_unix must be greater than 0")
+	}
+	runtime, ok := parseRuntimeOutcome(ctx.RuntimeDecision.Decision)
+	if !ok {
+		b.Addf(CodeRuntimeDecisionInvalid, "runtime_decision.decision %q is not allow, allow_with_warnings or reject", ctx.RuntimeDecision.Decision)
+		runtime = decision.Reject
+	}
+	mode, ok := ParseMode(ctx.EnforcementMode)
+	if !ok {
+		b.Addf(CodeEnforcementModeInvalid, "enforcement_mode %q is not monitor_only, soft_enforcement, hard_enforcement_canary or full_enforcement",
+			ctx.EnforcementMode)
+		mode = ModeFullEnforcement // the strictest, for the profile check below
+	}
+	if mode == ModeHardEnforcementCanary || mode == ModeFullEnforcement {
+		if p, ok := governance.ParseProfile(reg.ProfileStatus); !ok || p != governance.ProfileMandatory {
+			b.Addf(CodeGovernanceProfileNotMandatoryForStrictMode, "profile_status is %q; %s needs a mandatory profile", reg.ProfileStatus, mode)
+		}
+	}
+	return mode, runtime
+}

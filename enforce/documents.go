@@ -1,0 +1,97 @@
+// Package enforce is layer D: how a layer C runtime decision is enforced,
+// by mode (monitor only, soft, hard canary, full), and when a break-glass
+// waiver may let a session proceed despite a violation. CheckEnforcement
+// decides, with warnings where the mode tolerates what it sees.
+package enforce
+
+import (
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/strictjson"
+)
+
+// Context is the enforcement context of one session: the operators
+// selected, the runtime decision about them, the mode in force, and an
+// optional break-glass waiver with the history of earlier activations.
+type Context struct {
+	SessionID           string          `json:"session_id"`
+	CanarySession       bool            `json:"canary_session"`
+	SelectedOperatorIDs []string        `json:"selected_operator_ids"`
+	RuntimeDecision     RuntimeDecision `json:"runtime_decision"`
+	EnforcementMode     string          `json:"enforcement_mode"`
+	BreakGlass          *BreakGlass     `json:"break_glass"` // nil: no waiver
+	// BreakGlassHistory lists earlier activations; it may be absent (empty)
+	// but not null.
+	BreakGlassHistory []HistoryRecord `json:"break_glass_history"`
+}
+
+// RuntimeDecision is the layer C decision being enforced: a snapshot of
+// what teegate check runtime printed.
+type RuntimeDecision struct {
+	Decision        string            `json:"decision"`
+	Reasons         []decision.Reason `json:"reasons"` // may be absent, not null
+	ValidatedAtUnix uint64            `json:"validated_at_unix"`
+}
+
+// BreakGlass is a waiver that lets named operators proceed despite a
+// violation, for a bounded time, on a governance quorum.
+type BreakGlass struct {
+	IncidentTicket    string   `json:"incident_ticket"`
+	DeclaredAtUnix    uint64   `json:"declared_at_unix"`
+	ExpiresAtUnix     uint64   `json:"expires_at_unix"`
+	ApproverQuorumBps uint64   `json:"approver_quorum_bps"`
+	ScopeOperatorIDs  []string `json:"scope_operator_ids"`
+	// IsNewActivation is the caller's claim that the ticket was never
+	// activated before; teegate infers it from the history and only
+	// cross-checks the claim. It may be absent (false) but not null.
+	IsNewActivation bool `json:"is_new_activation"`
+}
+
+// HistoryRecord is one earlier break-glass activation.
+type HistoryRecord struct {
+	IncidentTicket  string `json:"incident_ticket"`
+	ActivatedAtUnix uint64 `json:"activated_at_unix"`
+}
+
+// RegistryMembers are the registry members layer D reads, and therefore
+// requires; the rest of the registry schema may be absent.
+var RegistryMembers = governance.RequireMembers(
+	"/profile_status",
+	"/enforcement",
+	"/enforcement/break_glass_ttl_seconds",
+	"/enforcement/break_glass_max_activations_per_7d",
+	"/enforcement/break_glass_cooldown_seconds",
+	"/enforcement/break_glass_scope",
+	"/enforcement/break_glass_quorum_bps",
+)
+
+// contextMembers are the context members that must be present; the
+// runtime reasons, the history and the activation hint default when absent.
+var contextMembers = strictjson.Members(
+	"/session_id",
+	"/canary_session",
+	"/selected_operator_ids",
+	"/runtime_decision",
+	"/runtime_decision/decision",
+	"/runtime_decision/validated_at_unix",
+	"/runtime_decision/reasons/*/code",
+	"/runtime_decision/reasons/*/detail",
+	"/enforcement_mode",
+	"/break_glass/incident_ticket",
+	"/break_glass/declared_at_unix",
+	"/break_glass/expires_at_unix",
+	"/break_glass/approver_quorum_bps",
+	"/break_glass/scope_operator_ids",
+	"/break_glass_history/*/incident_ticket",
+	"/break_glass_history/*/activated_at_unix",
+)
+
+// DecodeContext decodes an enforcement context strictly; file names it in
+// errors.
+func DecodeContext(file string, data []byte) (*Context, error) {
+	var c Context
+	if err := strictjson.Decode(file, data, &c, contextMembers); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
