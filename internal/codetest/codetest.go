@@ -14,8 +14,8 @@ import (
 	"github.com/teegate/teegate/decision"
 )
 
-// Declared reads the reason codes declared in a Go file (a layer's
-// codes.go), in declaration order.
+// Declared reads the decision.Code constants declared in a Go file (a
+// layer's codes.go), in declaration order.
 func Declared(t testing.TB, file string) []decision.Code {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
@@ -29,7 +29,11 @@ func Declared(t testing.TB, file string) []decision.Code {
 			continue
 		}
 		for _, spec := range gd.Specs {
-			for _, v := range spec.(*ast.ValueSpec).Values {
+			vs := spec.(*ast.ValueSpec)
+			if sel, ok := vs.Type.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Code" {
+				continue // not a decision.Code, such as a prefix
+			}
+			for _, v := range vs.Values {
 				lit, ok := v.(*ast.BasicLit)
 				if !ok || lit.Kind != token.STRING {
 					t.Fatalf("%s: a code constant is not a string literal: %#v", file, v)
