@@ -114,3 +114,30 @@ func TestRuntimeExamples(t *testing.T) {
 		}
 	}
 }
+
+// The enforcement examples end as examples/enforcement/README.md says.
+func TestEnforcementExamples(t *testing.T) {
+	t.Chdir("../..")
+	runtimeCodes := []string{"runtime_denylist_stale", "runtime_selected_token_expired_for_session_start",
+		"runtime_selected_operator_not_active", "runtime_selected_token_revoked", "runtime_vendor_diversity_cap_exceeded"}
+	for _, tc := range []struct {
+		context  string
+		exit     int
+		decision string
+		codes    []string
+	}{
+		{"context-monitor.json", 0, "allow_with_warnings", append([]string{"monitor_only_runtime_violation_observed"}, runtimeCodes...)},
+		{"context-hard-canary.json", 1, "reject", append([]string{"hard_enforcement_canary_violation_blocked"}, runtimeCodes...)},
+		{"context-full-break-glass.json", 0, "allow_with_warnings", []string{"full_enforcement_break_glass_applied", "runtime_vendor_diversity_cap_exceeded"}},
+	} {
+		r := runCLI(t, "", fixedClock(0), "check", "enforcement", "--registry", "examples/registry.json",
+			"--context", "examples/enforcement/"+tc.context, "--now-unix", "1767225600")
+		if r.exit != tc.exit || !strings.Contains(r.stdout, `"decision": "`+tc.decision+`"`) {
+			t.Errorf("%s: exit %d, want %d and %s\n%s%s", tc.context, r.exit, tc.exit, tc.decision, r.stdout, r.stderr)
+			continue
+		}
+		if got := reasonCodes(t, r.stdout); !slices.Equal(got, tc.codes) {
+			t.Errorf("%s: codes %v, want %v", tc.context, got, tc.codes)
+		}
+	}
+}
