@@ -1,0 +1,42 @@
+package enforce
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/governance"
+)
+
+// FuzzCheckEnforcement: decoding and checking never panic, and the decision
+// is consistent with its reasons: allow has none, the others have some.
+func FuzzCheckEnforcement(f *testing.F) {
+	reg, _ := os.ReadFile("../examples/registry.json")
+	for _, name := range []string{"context-monitor", "context-hard-canary", "context-full-break-glass"} {
+		c, _ := os.ReadFile("../examples/enforcement/" + name + ".json")
+		f.Add(reg, c, uint64(1767225600))
+	}
+	dirs, _ := filepath.Glob("../testdata/conformance/enforcement/*")
+	for _, dir := range dirs {
+		r, err1 := os.ReadFile(filepath.Join(dir, "registry.json"))
+		c, err2 := os.ReadFile(filepath.Join(dir, "context.json"))
+		if err1 == nil && err2 == nil {
+			f.Add(r, c, uint64(1700100000))
+		}
+	}
+	f.Fuzz(func(t *testing.T, regDoc, ctxDoc []byte, now uint64) {
+		reg, err := governance.DecodeRegistry("registry.json", regDoc, RegistryMembers)
+		if err != nil {
+			return
+		}
+		ctx, err := DecodeContext("context.json", ctxDoc)
+		if err != nil {
+			return
+		}
+		d := CheckEnforcement(reg, ctx, now)
+		if (d.Outcome == decision.Allow) != (len(d.Reasons) == 0) {
+			t.Fatalf("inconsistent decision %v", d)
+		}
+	})
+}
