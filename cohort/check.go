@@ -7,6 +7,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/sat"
 )
 
 // Limits of layer C.
@@ -111,7 +112,7 @@ func checkShape(b *decision.Builder, s *Session, e *governance.Enforcement) {
 	if s.Threshold == 0 {
 		b.Addf(CodeThresholdInvalid, "threshold must be greater than 0")
 	}
-	if need := addSat(s.Threshold, 1); e.MinAttestedSignersPerCohort < need {
+	if need := sat.Add(s.Threshold, 1); e.MinAttestedSignersPerCohort < need {
 		b.Addf(CodeMinAttestedSignersBelowThresholdPlusOne, "enforcement.min_attested_signers_per_cohort is %d; threshold %d needs at least %d",
 			e.MinAttestedSignersPerCohort, s.Threshold, need)
 	}
@@ -279,7 +280,7 @@ func (c *cohortCheck) signer(sel *SelectedSigner) {
 	if t.ExpiresAtUnix <= t.IssuedAtUnix {
 		c.b.Addf(CodeSelectedTokenExpiryInvalid, "token %q expires at %d, not after its issue at %d", t.TokenID, t.ExpiresAtUnix, t.IssuedAtUnix)
 	}
-	if ttl := subSat(t.ExpiresAtUnix, t.IssuedAtUnix); ttl > e.AttestationMaxAgeSeconds {
+	if ttl := sat.Sub(t.ExpiresAtUnix, t.IssuedAtUnix); ttl > e.AttestationMaxAgeSeconds {
 		c.b.Addf(CodeSelectedTokenTTLExceedsAttestationMaxAge, "token %q lives %d s, above enforcement.attestation_max_age_seconds (%d)",
 			t.TokenID, ttl, e.AttestationMaxAgeSeconds)
 	}
@@ -315,30 +316,9 @@ func (c *cohortCheck) vendorDiversity(total, vendorCap uint64) {
 		return
 	}
 	for _, vendor := range slices.Sorted(maps.Keys(c.vendors)) {
-		if share := mulSat(c.vendors[vendor], 100) / total; share > vendorCap {
+		if share := sat.Mul(c.vendors[vendor], 100) / total; share > vendorCap {
 			c.b.Addf(CodeVendorDiversityCapExceeded, "vendor %q holds %d %% of the cohort (%d of %d signers); the cap is %d %%",
 				vendor, share, c.vendors[vendor], total, vendorCap)
 		}
 	}
-}
-
-func addSat(a, b uint64) uint64 {
-	if s := a + b; s >= a {
-		return s
-	}
-	return ^uint64(0)
-}
-
-func subSat(a, b uint64) uint64 {
-	if b > a {
-		return 0
-	}
-	return a - b
-}
-
-func mulSat(a, b uint64) uint64 {
-	if a != 0 && a*b/a != b {
-		return ^uint64(0)
-	}
-	return a * b
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/sat"
 )
 
 // checkBreakGlass evaluates ctx's waiver against the registry's policy and
@@ -72,7 +73,7 @@ func checkBreakGlass(b *decision.Builder, policy *governance.Enforcement, ctx *C
 				bg.IncidentTicket, h.anchor, bg.DeclaredAtUnix)
 		}
 		if policyOK {
-			deadline := addSat(h.anchor, policyTTL)
+			deadline := sat.Add(h.anchor, policyTTL)
 			if deadline <= now {
 				b.Addf(CodeBreakGlassReusedIncidentExpired, "incident %q expired at %d (first activation %d + policy TTL %d s)",
 					bg.IncidentTicket, deadline, h.anchor, policyTTL)
@@ -130,7 +131,7 @@ type history struct {
 
 func readHistory(b *decision.Builder, records []HistoryRecord, current string, now uint64) history {
 	h := history{tickets: map[string]bool{}, recent: map[string]bool{}}
-	windowStart := subSat(now, ActivationWindowSeconds)
+	windowStart := sat.Sub(now, ActivationWindowSeconds)
 	for i := range records {
 		r := &records[i]
 		ticket := ident.Norm(r.IncidentTicket)
@@ -158,18 +159,4 @@ func readHistory(b *decision.Builder, records []HistoryRecord, current string, n
 		}
 	}
 	return h
-}
-
-func addSat(a, b uint64) uint64 {
-	if s := a + b; s >= a {
-		return s
-	}
-	return ^uint64(0)
-}
-
-func subSat(a, b uint64) uint64 {
-	if b > a {
-		return 0
-	}
-	return a - b
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/sat"
 )
 
 // replay is the state the audit events build up, event by event: operator
@@ -178,7 +179,7 @@ func (r *replay) activate(ev *Event) {
 	if expires <= t {
 		r.b.Addf(CodeAuditBreakGlassExpiryInvalid, "event %q: expires_at_unix (%d) is not after effective_at_unix (%d)", ev.EventID, expires, t)
 	}
-	if ttl := subSat(expires, t); ttl > r.policy.BreakGlassTTLSeconds {
+	if ttl := sat.Sub(expires, t); ttl > r.policy.BreakGlassTTLSeconds {
 		r.b.Addf(CodeAuditBreakGlassTTLExceedsPolicy, "event %q: waiver lasts %d s, above enforcement.break_glass_ttl_seconds (%d)",
 			ev.EventID, ttl, r.policy.BreakGlassTTLSeconds)
 	}
@@ -203,7 +204,7 @@ func (r *replay) activate(ev *Event) {
 	}
 	// The rate limits count every activation that got this far, valid or
 	// not, so a malformed waiver still uses up the budget.
-	for len(r.window) > 0 && subSat(t, r.window[0]) > SecondsPer7Days {
+	for len(r.window) > 0 && sat.Sub(t, r.window[0]) > SecondsPer7Days {
 		r.window = r.window[1:]
 	}
 	r.window = append(r.window, t)
@@ -212,7 +213,7 @@ func (r *replay) activate(ev *Event) {
 			ev.EventID, len(r.window), r.policy.BreakGlassMaxActivationsPer7d)
 	}
 	if r.hasLast {
-		if elapsed := subSat(t, r.last); elapsed < r.policy.BreakGlassCooldownSeconds {
+		if elapsed := sat.Sub(t, r.last); elapsed < r.policy.BreakGlassCooldownSeconds {
 			r.b.Addf(CodeAuditBreakGlassCooldownViolation, "event %q comes %d s after the previous activation; enforcement.break_glass_cooldown_seconds is %d",
 				ev.EventID, elapsed, r.policy.BreakGlassCooldownSeconds)
 		}
@@ -282,13 +283,4 @@ func (r *replay) reconcile(ops []Operator) {
 			r.b.Addf(CodeOperatorPresentInEventsMissingFromRegistry, "operator %q was added by the events but is not in the registry", key)
 		}
 	}
-}
-
-// subSat is a - b, or 0 when b > a: the reference's saturating subtraction
-// on u64, kept so that out-of-order timestamps read as "no time elapsed".
-func subSat(a, b uint64) uint64 {
-	if b > a {
-		return 0
-	}
-	return a - b
 }

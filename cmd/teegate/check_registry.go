@@ -4,41 +4,26 @@ import (
 	"io"
 	"time"
 
+	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
-	"github.com/teegate/teegate/internal/strictjson"
 )
 
 func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
-	a := checkArgs{
+	var (
+		reg *governance.Registry
+		log *governance.AuditLog // nil without --events: no event checks
+	)
+	return check{
 		usage:    "Usage: teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]",
 		required: []string{"--registry"},
 		optional: []string{"--events"},
-	}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
-	}
-	path := a.values["--registry"]
-	data, err := strictjson.ReadFile(path)
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	reg, err := governance.DecodeRegistry(path, data, governance.Requirement{})
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	var log *governance.AuditLog
-	if path, ok := a.values["--events"]; ok {
-		data, err := strictjson.ReadFile(path)
-		if err != nil {
-			return a.fail(stderr, err)
-		}
-		if log, err = governance.DecodeAuditLog(path, data); err != nil {
-			return a.fail(stderr, err)
-		}
-	}
-	now, err := a.now(clock) // read only once both files loaded, as in the reference
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	return emit(stdout, stderr, governance.CheckRegistry(reg, log, now))
+		docs: []document{
+			{"--registry", func(p string, d []byte) (err error) {
+				reg, err = governance.DecodeRegistry(p, d, governance.Requirement{})
+				return
+			}},
+			{"--events", func(p string, d []byte) (err error) { log, err = governance.DecodeAuditLog(p, d); return }},
+		},
+		decide: func(now uint64) decision.Decision { return governance.CheckRegistry(reg, log, now) },
+	}.run(args, stdout, stderr, clock)
 }

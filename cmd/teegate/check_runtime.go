@@ -5,38 +5,25 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/cohort"
+	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
-	"github.com/teegate/teegate/internal/strictjson"
 )
 
 func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
-	a := checkArgs{
+	var (
+		reg     *governance.Registry
+		session *cohort.Session
+	)
+	return check{
 		usage:    "Usage: teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]",
 		required: []string{"--registry", "--session"},
-	}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
-	}
-	path := a.values["--registry"]
-	data, err := strictjson.ReadFile(path)
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	reg, err := governance.DecodeRegistry(path, data, cohort.RegistryMembers)
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	path = a.values["--session"]
-	if data, err = strictjson.ReadFile(path); err != nil {
-		return a.fail(stderr, err)
-	}
-	session, err := cohort.DecodeSession(path, data)
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	now, err := a.now(clock)
-	if err != nil {
-		return a.fail(stderr, err)
-	}
-	return emit(stdout, stderr, cohort.CheckRuntime(reg, session, now))
+		docs: []document{
+			{"--registry", func(p string, d []byte) (err error) {
+				reg, err = governance.DecodeRegistry(p, d, cohort.RegistryMembers)
+				return
+			}},
+			{"--session", func(p string, d []byte) (err error) { session, err = cohort.DecodeSession(p, d); return }},
+		},
+		decide: func(now uint64) decision.Decision { return cohort.CheckRuntime(reg, session, now) },
+	}.run(args, stdout, stderr, clock)
 }

@@ -78,12 +78,12 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 			fmt.Fprintf(stderr, "teegate check: missing the layer to check\n\n%s", usage)
 			return exitError
 		}
-		check, ok := checks[args[1]]
+		layer, ok := checks[args[1]]
 		if !ok {
 			fmt.Fprintf(stderr, "teegate check: unknown check %q\n\n%s", args[1], usage)
 			return exitError
 		}
-		return check(args[2:], stdout, stderr, clock)
+		return layer(args[2:], stdout, stderr, clock)
 	default:
 		fmt.Fprintf(stderr, "teegate: unknown command %q\n\n%s", args[0], usage)
 		return exitError
