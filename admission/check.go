@@ -31,12 +31,19 @@ const (
 // Reasons come in the reference's order. Most checks continue after a
 // finding; the payload checks marked "stops" in codes.go end the evaluation,
 // as in the reference, since later checks need what is missing.
+//
+// It does every cryptographic step afresh; a Verifier made by NewVerifier
+// remembers them across calls.
 func CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
+	return checkToken(nil, reg, ks, tok, rev, now)
+}
+
+func checkToken(v *Verifier, reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
 	var b decision.Builder
 	checkRegistryPolicy(&b, reg)
-	keys := checkKeyset(&b, ks, now)
+	keys := checkKeyset(&b, v, ks, now)
 	checkDenylistFreshness(&b, rev, &reg.Enforcement, now)
-	c := tokenCheck{b: &b, reg: reg, ks: ks, keys: keys, rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch, now: now}
+	c := tokenCheck{b: &b, v: v, reg: reg, ks: ks, keys: keys, rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch, now: now}
 	c.run(tok)
 	return b.Decide(now)
 }
@@ -68,7 +75,7 @@ type resolvedKey struct {
 	revokedAt           *uint64
 }
 
-func checkKeyset(b *decision.Builder, ks *Keyset, now uint64) map[string]resolvedKey {
+func checkKeyset(b *decision.Builder, v *Verifier, ks *Keyset, now uint64) map[string]resolvedKey {
 	if ks.KeysetVersion == 0 {
 		b.Addf(CodeKeysetVersionInvalid, "keyset_version must be greater than 0")
 	}
@@ -124,7 +131,7 @@ func checkKeyset(b *decision.Builder, ks *Keyset, now uint64) map[string]resolve
 			b.Addf(CodeVerifierKeyRevokedBeforeValidFrom, "key %q: revoked_at_unix (%d) is before valid_from_unix (%d)",
 				k.KeyID, *k.RevokedAtUnix, k.ValidFromUnix)
 		}
-		pub, err := ParsePubKey(k.PubkeyHex)
+		pub, err := v.parsePubKey(k.PubkeyHex)
 		if err != nil {
 			b.Addf(CodeVerifierPubkeyInvalid, "key %q: %v", k.KeyID, err)
 			continue
@@ -217,6 +224,7 @@ func reasonSuffix(rec RevocationRecord) string {
 // steps, which need one another's results.
 type tokenCheck struct {
 	b    *decision.Builder
+	v    *Verifier
 	reg  *governance.Registry
 	ks   *Keyset
 	keys map[string]resolvedKey
@@ -242,7 +250,8 @@ func (c *tokenCheck) run(tok *Token) {
 		c.b.Addf(CodeTokenPayloadMissing, "payload_json is empty")
 		return
 	}
-	p, err := DecodePayload(payloadText)
+	entry := c.v.entry(c.ks.KeysetVersion, payloadText)
+	p, err := entry.payload, entry.err
 	if err != nil {
 		detail := err.Error()
 		var serr *strictjson.Error
@@ -259,7 +268,7 @@ func (c *tokenCheck) run(tok *Token) {
 	if !c.operator(p) {
 		return
 	}
-	c.signatures(p, tok.Signatures, declared, PayloadDigest(payloadText))
+	c.signatures(entry, p, tok.Signatures, declared, PayloadDigest(payloadText))
 }
 
 // payload checks the payload's own claims and its revocation, returning the
@@ -388,7 +397,7 @@ func containsNorm(list []string, v string) bool {
 // rotation one instance holds two keys, and must not count twice. At most
 // one signature is verified per declared key id, so the work is bounded by
 // the payload, whatever the length of the signature list.
-func (c *tokenCheck) signatures(p *Payload, sigs []TokenSignature, declared map[string]bool, digest [32]byte) {
+func (c *tokenCheck) signatures(entry *payloadEntry, p *Payload, sigs []TokenSignature, declared map[string]bool, digest [32]byte) {
 	if len(sigs) == 0 {
 		c.b.Addf(CodeTokenSignaturesMissing, "the token carries no signatures")
 	}
@@ -430,7 +439,7 @@ func (c *tokenCheck) signatures(p *Payload, sigs []TokenSignature, declared map[
 				s.VerifierKeyID, rec.RevokedAtUnix, reasonSuffix(rec))
 			continue
 		}
-		if err := Verify(key.pub, s.SignatureHex, digest); err != nil {
+		if err := c.v.verify(entry, key.pub, s.SignatureHex, digest); err != nil {
 			c.b.Addf(CodeTokenSignatureVerificationFailed, "key %q: %v", s.VerifierKeyID, err)
 			continue
 		}

@@ -1,0 +1,147 @@
+package admission
+
+import (
+	"sync"
+
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/ident"
+)
+
+// Verifier does the expensive part of layer B: parsing public keys,
+// decoding payloads and verifying signatures. A nil *Verifier does the work
+// every time; one made by NewVerifier remembers the results, so that a
+// coordinator checking the same tokens again (every few seconds, for every
+// session) pays for each signature once. It is safe for concurrent use.
+//
+// Only facts that cannot change are remembered: that a public key parses,
+// what a payload text decodes to, and whether a signature by a key over a
+// payload verifies. Every policy check (windows, expiry, revocation,
+// quorum) runs again on every call, so a cached verification never outlives
+// a revocation. Entries are dropped once their token has expired (Prune).
+type Verifier struct {
+	mu       sync.Mutex
+	pubkeys  map[string]pubkeyResult
+	payloads map[payloadKey]*payloadEntry
+}
+
+type pubkeyResult struct {
+	pub PubKey
+	err error
+}
+
+// payloadKey identifies a token's payload: its exact text (which holds its
+// token id) under one keyset version.
+type payloadKey struct {
+	keysetVersion uint64
+	text          string
+}
+
+type payloadEntry struct {
+	payload *Payload
+	err     error
+	expires uint64 // payload expiry; 0 when it does not decode
+	// verified records each signature tried: its key's public key and the
+	// signature text, and the result.
+	verified map[signatureKey]error
+}
+
+type signatureKey struct{ pubkey, signature string }
+
+// NewVerifier returns a Verifier that remembers its work.
+func NewVerifier() *Verifier {
+	return &Verifier{pubkeys: map[string]pubkeyResult{}, payloads: map[payloadKey]*payloadEntry{}}
+}
+
+func (v *Verifier) parsePubKey(s string) (PubKey, error) {
+	if v == nil {
+		return ParsePubKey(s)
+	}
+	v.mu.Lock()
+	r, ok := v.pubkeys[s]
+	v.mu.Unlock()
+	if !ok {
+		r.pub, r.err = ParsePubKey(s)
+		v.mu.Lock()
+		v.pubkeys[s] = r
+		v.mu.Unlock()
+	}
+	return r.pub, r.err
+}
+
+// entry returns the remembered entry of a payload text, decoding it the
+// first time. With a nil Verifier it decodes afresh.
+func (v *Verifier) entry(keysetVersion uint64, text string) *payloadEntry {
+	if v != nil {
+		v.mu.Lock()
+		e, ok := v.payloads[payloadKey{keysetVersion, text}]
+		v.mu.Unlock()
+		if ok {
+			return e
+		}
+	}
+	e := &payloadEntry{verified: map[signatureKey]error{}}
+	e.payload, e.err = DecodePayload(text)
+	if e.err == nil {
+		e.expires = e.payload.ExpiresAtUnix
+	}
+	if v != nil {
+		v.mu.Lock()
+		if prev, ok := v.payloads[payloadKey{keysetVersion, text}]; ok {
+			e = prev // another goroutine got there first
+		} else {
+			v.payloads[payloadKey{keysetVersion, text}] = e
+		}
+		v.mu.Unlock()
+	}
+	return e
+}
+
+func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string, digest [32]byte) error {
+	if v == nil {
+		return Verify(pk, signatureHex, digest)
+	}
+	k := signatureKey{pk.Hex, signatureHex}
+	v.mu.Lock()
+	err, ok := e.verified[k]
+	v.mu.Unlock()
+	if ok {
+		return err
+	}
+	err = Verify(pk, signatureHex, digest)
+	v.mu.Lock()
+	e.verified[k] = err
+	v.mu.Unlock()
+	return err
+}
+
+// Prune forgets the payloads of tokens that expired before now, and those
+// that did not decode. Public keys are kept: a keyset is small.
+func (v *Verifier) Prune(now uint64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for k, e := range v.payloads {
+		if e.expires < now {
+			delete(v.payloads, k)
+		}
+	}
+}
+
+// Len is the number of payloads remembered.
+func (v *Verifier) Len() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.payloads)
+}
+
+// CheckToken is CheckToken using v's remembered work.
+func (v *Verifier) CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
+	return checkToken(v, reg, ks, tok, rev, now)
+}
+
+// Payload decodes tok's payload as CheckToken does (strictly, after
+// trimming), using v's remembered work.
+func (v *Verifier) Payload(ks *Keyset, tok *Token) (*Payload, error) {
+	e := v.entry(ks.KeysetVersion, ident.Trim(tok.PayloadJSON))
+	return e.payload, e.err
+}

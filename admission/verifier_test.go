@@ -1,0 +1,66 @@
+package admission
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+)
+
+// A remembering Verifier decides exactly as CheckToken does, on every table
+// case, even when all of them share one Verifier concurrently.
+func TestVerifierAgreesWithCheckToken(t *testing.T) {
+	v := NewVerifier()
+	var wg sync.WaitGroup
+	for _, table := range [][]tokenCase{policyCases, keysetCases, denylistCases, payloadCases, operatorCases, signatureCases} {
+		for _, tc := range table {
+			f := validFixture()
+			tc.edit(f)
+			tok := f.token(t)
+			want := CheckToken(f.reg, f.ks, tok, f.rev, testNow)
+			for range 2 { // cold, then warm
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if got := v.CheckToken(f.reg, f.ks, tok, f.rev, testNow); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s: %v, want %v", tc.name, got.Reasons, want.Reasons)
+					}
+				}()
+			}
+		}
+	}
+	wg.Wait()
+}
+
+// A remembered verification never outlives a revocation: the policy checks
+// run on every call.
+func TestVerifierHonoursLaterRevocation(t *testing.T) {
+	v := NewVerifier()
+	f := validFixture()
+	tok := f.token(t)
+	if d := v.CheckToken(f.reg, f.ks, tok, f.rev, testNow); len(d.Reasons) != 0 {
+		t.Fatal(d.Reasons)
+	}
+	f.rev.RevokedTokenIDs = map[string]RevocationRecord{"tok-1": {RevokedAtUnix: testNow}}
+	f.rev.RevokedVerifierKeyIDs = map[string]RevocationRecord{"key-a": {RevokedAtUnix: testNow}}
+	d := v.CheckToken(f.reg, f.ks, tok, f.rev, testNow)
+	if !d.Has(CodeTokenIDRevoked) || !d.Has(CodeTokenSignatureKeyRevoked) {
+		t.Fatalf("after revocation: %v", d.Reasons)
+	}
+}
+
+func TestVerifierPrune(t *testing.T) {
+	v := NewVerifier()
+	f := validFixture()
+	v.CheckToken(f.reg, f.ks, f.token(t), f.rev, testNow)
+	if v.Len() != 1 {
+		t.Fatalf("%d entries, want 1", v.Len())
+	}
+	v.Prune(f.payload.ExpiresAtUnix) // expiring exactly now: still valid, kept
+	if v.Len() != 1 {
+		t.Fatal("pruned a token that has not expired")
+	}
+	v.Prune(f.payload.ExpiresAtUnix + 1)
+	if v.Len() != 0 {
+		t.Fatal("kept an expired token")
+	}
+}
