@@ -50,6 +50,17 @@ const (
 // Reasons come in the reference's order. The per-vendor reasons, which the
 // reference emits in hash-map order, are sorted by vendor id.
 func CheckRuntime(reg *governance.Registry, s *Session, now uint64) decision.Decision {
+	d, _ := CheckRuntimeAttributed(reg, s, now)
+	return d
+}
+
+// NoSigner marks a reason that concerns the cohort, not one signer.
+const NoSigner = -1
+
+// CheckRuntimeAttributed is CheckRuntime, also saying which selected signer
+// each reason concerns: signers[i] is the index in s.SelectedSigners of the
+// signer behind reason i, or NoSigner.
+func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d decision.Decision, signers []int) {
 	var b decision.Builder
 	e := &reg.Enforcement
 	checkPolicy(&b, reg)
@@ -70,11 +81,21 @@ func CheckRuntime(reg *governance.Registry, s *Session, now uint64) decision.Dec
 		now:      now,
 		vendors:  map[string]uint64{},
 	}
+	signers = make([]int, b.Len())
+	for i := range signers {
+		signers[i] = NoSigner
+	}
 	for i := range s.SelectedSigners {
 		c.signer(&s.SelectedSigners[i])
+		for len(signers) < b.Len() {
+			signers = append(signers, i)
+		}
 	}
 	c.vendorDiversity(uint64(len(s.SelectedSigners)), vendorCap)
-	return b.Decide(now)
+	for len(signers) < b.Len() {
+		signers = append(signers, NoSigner)
+	}
+	return b.Decide(now), signers
 }
 
 func checkPolicy(b *decision.Builder, reg *governance.Registry) {

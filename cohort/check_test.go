@@ -272,3 +272,16 @@ func TestVendorReasonsAreSorted(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRuntimeAttributed(t *testing.T) {
+	reg, s := validInputs()
+	s.SessionID = ""                         // cohort-level
+	sig(s, 1).Token.TokenRevocationEpoch = 0 // signer 1
+	sig(s, 3).OperatorID = "op-9"            // signer 3
+	reg.Enforcement.MaxSingleVendorSharePercent = 20
+	d, signers := CheckRuntimeAttributed(reg, s, testNow)
+	want := []int{NoSigner, 1, 3, NoSigner}
+	if len(signers) != len(d.Reasons) || !slices.Equal(signers, want) {
+		t.Fatalf("signers %v for %v, want %v", signers, d.Codes(), want)
+	}
+}
