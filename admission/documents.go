@@ -76,6 +76,12 @@ type RevocationRegistry struct {
 	MinTokenRevocationEpoch uint64                      `json:"min_token_revocation_epoch"`
 	RevokedTokenIDs         map[string]RevocationRecord `json:"revoked_token_ids"`
 	RevokedVerifierKeyIDs   map[string]RevocationRecord `json:"revoked_verifier_key_ids"`
+	// RevokedOperatorIDs and RevokedSignerIdentifiers complete the denylist
+	// for the session gate, which applies layer C's checks with them; they
+	// may be absent (empty) but not null, and teegate check token, like the
+	// reference, does not read them.
+	RevokedOperatorIDs       []string `json:"revoked_operator_ids"`
+	RevokedSignerIdentifiers []string `json:"revoked_signer_identifiers"`
 }
 
 // RevocationRecord says when, and optionally why, something was revoked.

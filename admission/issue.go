@@ -8,8 +8,6 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/strictjson"
@@ -150,16 +148,6 @@ func decodeForIssue(payloadJSON string) (*Payload, error) {
 		return nil, fmt.Errorf("%w: the payload does not decode: %w", ErrIssue, err)
 	}
 	return p, nil
-}
-
-// MarshalIndent renders a token artifact or signature entry for a file:
-// two-space indentation and a trailing newline.
-func MarshalIndent(v any) ([]byte, error) {
-	b, err := json.Marshal(v, jsontext.WithIndent("  "), jsontext.SpaceAfterColon(true))
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
 }
 
 // DecodeSignature decodes one signature entry, as printed by Sign's CLI.

@@ -16,7 +16,14 @@ func (d Decision) Marshal() ([]byte, error) {
 	if d.Reasons == nil {
 		d.Reasons = []Reason{} // the contract prints [] for no reasons, never null
 	}
-	b, err := json.Marshal(d,
+	return MarshalIndent(d)
+}
+
+// MarshalIndent renders any teegate output the way Marshal renders a
+// decision, for outputs that extend the contract, such as the session
+// gate's.
+func MarshalIndent(v any) ([]byte, error) {
+	b, err := json.Marshal(v,
 		jsontext.WithIndent("  "),
 		jsontext.SpaceAfterColon(true),
 		jsontext.EscapeForHTML(false),

@@ -158,6 +158,24 @@ func RequireMembers(schemaPaths ...string) Requirement {
 	return Requirement{members: strictjson.Members(schemaPaths...)}
 }
 
+// AnyOf requires every member that any of reqs requires: the registry
+// members of a reader that runs several layers.
+func AnyOf(reqs ...Requirement) Requirement {
+	for _, r := range reqs {
+		if r.members == nil {
+			return Requirement{} // one of them requires every member
+		}
+	}
+	return Requirement{members: func(path string) bool {
+		for _, r := range reqs {
+			if r.members(path) {
+				return true
+			}
+		}
+		return false
+	}}
+}
+
 // DecodeRegistry decodes a registry document strictly. file names the
 // document in errors. Every member of the schema is known; the members that
 // req does not require may be absent, and then hold their zero value.

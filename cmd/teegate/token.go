@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -140,7 +141,7 @@ func tokenAssemble(args []string, stdout, stderr io.Writer) int {
 }
 
 func printJSON(stdout, stderr io.Writer, v any) int {
-	out, err := admission.MarshalIndent(v)
+	out, err := decision.MarshalIndent(v)
 	if err == nil {
 		_, err = stdout.Write(out)
 	}
