@@ -59,6 +59,9 @@ type Decision struct {
 	ValidatedAtUnix uint64 `json:"validated_at_unix"`
 }
 
+// Admits reports whether the decision lets the signer in.
+func (d Decision) Admits() bool { return d.Outcome.Admits() }
+
 // Has reports whether any reason carries code.
 func (d Decision) Has(code Code) bool {
 	for _, r := range d.Reasons {

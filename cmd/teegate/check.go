@@ -4,7 +4,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -16,7 +15,7 @@ type check struct {
 	required []string
 	optional []string
 	docs     []document
-	decide   func(now uint64) decision.Decision
+	decide   func(now uint64) result
 }
 
 // document is one input file: the flag that names it and the decoder that

@@ -4,7 +4,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/governance"
 )
@@ -24,6 +23,6 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 			}},
 			{"--context", func(p string, d []byte) (err error) { ctx, err = enforce.DecodeContext(p, d); return }},
 		},
-		decide: func(now uint64) decision.Decision { return enforce.CheckEnforcement(reg, ctx, now) },
+		decide: func(now uint64) result { return enforce.CheckEnforcement(reg, ctx, now) },
 	}.run(args, stdout, stderr, clock)
 }

@@ -4,7 +4,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 )
 
@@ -24,6 +23,6 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 			}},
 			{"--events", func(p string, d []byte) (err error) { log, err = governance.DecodeAuditLog(p, d); return }},
 		},
-		decide: func(now uint64) decision.Decision { return governance.CheckRegistry(reg, log, now) },
+		decide: func(now uint64) result { return governance.CheckRegistry(reg, log, now) },
 	}.run(args, stdout, stderr, clock)
 }

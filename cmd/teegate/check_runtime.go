@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/cohort"
-	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 )
 
@@ -24,6 +23,6 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 			}},
 			{"--session", func(p string, d []byte) (err error) { session, err = cohort.DecodeSession(p, d); return }},
 		},
-		decide: func(now uint64) decision.Decision { return cohort.CheckRuntime(reg, session, now) },
+		decide: func(now uint64) result { return cohort.CheckRuntime(reg, session, now) },
 	}.run(args, stdout, stderr, clock)
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/admission"
-	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 )
 
@@ -28,6 +27,6 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 			{"--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); return }},
 			{"--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }},
 		},
-		decide: func(now uint64) decision.Decision { return admission.CheckToken(reg, ks, tok, rev, now) },
+		decide: func(now uint64) result { return admission.CheckToken(reg, ks, tok, rev, now) },
 	}.run(args, stdout, stderr, clock)
 }

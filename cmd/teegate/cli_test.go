@@ -16,19 +16,19 @@ func fixedClock(unix int64) func() time.Time {
 	return func() time.Time { return time.Unix(unix, 0) }
 }
 
-type result struct {
+type cliResult struct {
 	exit           int
 	stdout, stderr string
 }
 
-func runCLI(t *testing.T, dir string, clock func() time.Time, args ...string) result {
+func runCLI(t *testing.T, dir string, clock func() time.Time, args ...string) cliResult {
 	t.Helper()
 	if dir != "" {
 		t.Chdir(dir)
 	}
 	var stdout, stderr strings.Builder
 	exit := run(args, &stdout, &stderr, clock)
-	return result{exit, stdout.String(), stderr.String()}
+	return cliResult{exit, stdout.String(), stderr.String()}
 }
 
 // writeFiles creates files in a fresh directory and returns it.

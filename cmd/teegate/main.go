@@ -34,6 +34,8 @@ Usage:
                       --revocation-registry <path> [--now-unix <seconds>]
   teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]
   teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]
+  teegate gate --registry <path> --keyset <path> --revocation-registry <path>
+               --session <path> [--now-unix <seconds>]
   teegate keygen --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
@@ -73,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 		return keygen(args[1:], stdout, stderr, clock)
 	case "token":
 		return token(args[1:], stdout, stderr, clock)
+	case "gate":
+		return gateCommand(args[1:], stdout, stderr, clock)
 	case "check":
 		if len(args) < 2 {
 			fmt.Fprintf(stderr, "teegate check: missing the layer to check\n\n%s", usage)

@@ -21,10 +21,17 @@ const fallbackDecision = `{
 }
 `
 
-// emit prints d and returns its exit code: 0 when it admits, 1 otherwise.
+// result is what a check prints: a decision, or the session gate's
+// extended form of one.
+type result interface {
+	Marshal() ([]byte, error)
+	Admits() bool
+}
+
+// emit prints r and returns its exit code: 0 when it admits, 1 otherwise.
 // A decision that cannot be delivered is an error (2), never an allow.
-func emit(stdout, stderr io.Writer, d decision.Decision) int {
-	out, err := d.Marshal()
+func emit(stdout, stderr io.Writer, r result) int {
+	out, err := r.Marshal()
 	if err != nil {
 		io.WriteString(stdout, fallbackDecision)
 		return exitReject
@@ -33,7 +40,7 @@ func emit(stdout, stderr io.Writer, d decision.Decision) int {
 		fmt.Fprintf(stderr, "cannot write the decision to stdout: %v\n", err)
 		return exitError
 	}
-	if d.Outcome.Admits() {
+	if r.Admits() {
 		return exitAllow
 	}
 	return exitReject

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"io"
+	"time"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/gate"
+	"github.com/teegate/teegate/governance"
+)
+
+// gateCommand is the session gate: layers B, C and D in one call.
+func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
+	var (
+		reg     *governance.Registry
+		ks      *admission.Keyset
+		rev     *admission.RevocationRegistry
+		session *gate.Session
+	)
+	return check{
+		usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--now-unix <seconds>]",
+		required: []string{"--registry", "--keyset", "--revocation-registry", "--session"},
+		docs: []document{
+			{"--registry", func(p string, d []byte) (err error) {
+				reg, err = governance.DecodeRegistry(p, d, gate.RegistryMembers)
+				return
+			}},
+			{"--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }},
+			{"--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }},
+			{"--session", func(p string, d []byte) (err error) { session, err = gate.DecodeSession(p, d); return }},
+		},
+		decide: func(now uint64) result {
+			// One evaluation: a cache would not be reused.
+			return gate.New(reg, ks, rev, gate.Options{NoCache: true}).Evaluate(session, now)
+		},
+	}.run(args, stdout, stderr, clock)
+}
