@@ -250,7 +250,7 @@ func (c *tokenCheck) run(tok *Token) {
 		c.b.Addf(CodeTokenPayloadMissing, "payload_json is empty")
 		return
 	}
-	entry := c.v.entry(c.ks.KeysetVersion, payloadText)
+	entry := c.v.entry(c.ks.KeysetVersion, payloadText, c.now)
 	p, err := entry.payload, entry.err
 	if err != nil {
 		detail := err.Error()

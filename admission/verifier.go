@@ -70,8 +70,10 @@ func (v *Verifier) parsePubKey(s string) (PubKey, error) {
 }
 
 // entry returns the remembered entry of a payload text, decoding it the
-// first time. With a nil Verifier it decodes afresh.
-func (v *Verifier) entry(keysetVersion uint64, text string) *payloadEntry {
+// first time. With a nil Verifier it decodes afresh. A payload that does
+// not decode, or whose token has expired by now, is not remembered: Prune
+// would drop it at once.
+func (v *Verifier) entry(keysetVersion uint64, text string, now uint64) *payloadEntry {
 	if v != nil {
 		v.mu.Lock()
 		e, ok := v.payloads[payloadKey{keysetVersion, text}]
@@ -85,7 +87,7 @@ func (v *Verifier) entry(keysetVersion uint64, text string) *payloadEntry {
 	if e.err == nil {
 		e.expires = e.payload.ExpiresAtUnix
 	}
-	if v != nil {
+	if v != nil && e.err == nil && e.expires >= now {
 		v.mu.Lock()
 		if prev, ok := v.payloads[payloadKey{keysetVersion, text}]; ok {
 			e = prev // another goroutine got there first
@@ -141,7 +143,7 @@ func (v *Verifier) CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, 
 
 // Payload decodes tok's payload as CheckToken does (strictly, after
 // trimming), using v's remembered work.
-func (v *Verifier) Payload(ks *Keyset, tok *Token) (*Payload, error) {
-	e := v.entry(ks.KeysetVersion, ident.Trim(tok.PayloadJSON))
+func (v *Verifier) Payload(ks *Keyset, tok *Token, now uint64) (*Payload, error) {
+	e := v.entry(ks.KeysetVersion, ident.Trim(tok.PayloadJSON), now)
 	return e.payload, e.err
 }

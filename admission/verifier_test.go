@@ -63,4 +63,9 @@ func TestVerifierPrune(t *testing.T) {
 	if v.Len() != 0 {
 		t.Fatal("kept an expired token")
 	}
+	// Checking an expired token does not remember it.
+	v.CheckToken(f.reg, f.ks, f.token(t), f.rev, f.payload.ExpiresAtUnix+1)
+	if v.Len() != 0 {
+		t.Fatal("remembered an expired token")
+	}
 }

@@ -165,7 +165,7 @@ func (g *Gate) checkTokens(signers []Signer, now uint64) ([]decision.Decision, [
 			for i := range next {
 				tok := &signers[i].Token
 				decisions[i] = g.verifier.CheckToken(g.reg, g.ks, tok, g.rev, now)
-				if p, err := g.verifier.Payload(g.ks, tok); err == nil {
+				if p, err := g.verifier.Payload(g.ks, tok, now); err == nil {
 					payloads[i] = p
 				}
 			}

@@ -1,0 +1,205 @@
+package gate
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/enforce"
+	"github.com/teegate/teegate/governance"
+)
+
+type decisionReasons []decision.Reason
+
+func trim(s string) string { return strings.TrimSpace(s) }
+
+func enforceContext(sc *scenario, outcome string, reasons []decision.Reason, now uint64) *enforce.Context {
+	ctx := &enforce.Context{SessionID: sc.session.SessionID, CanarySession: sc.session.Enforcement.CanarySession,
+		RuntimeDecision: enforce.RuntimeDecision{Decision: outcome, Reasons: reasons, ValidatedAtUnix: now},
+		EnforcementMode: sc.session.Enforcement.Mode, BreakGlass: sc.session.Enforcement.BreakGlass,
+		BreakGlassHistory: sc.session.Enforcement.BreakGlassHistory}
+	for _, s := range sc.session.SelectedSigners {
+		ctx.SelectedOperatorIDs = append(ctx.SelectedOperatorIDs, s.OperatorID)
+	}
+	return ctx
+}
+
+func checkEnforcement(reg *governance.Registry, ctx *enforce.Context, now uint64) decision.Decision {
+	return enforce.CheckEnforcement(reg, ctx, now)
+}
+
+// variants edit a valid 10-signer scenario into the cases a session gate
+// meets: every layer failing in turn, and every mode.
+var variants = []struct {
+	name string
+	edit func(t *testing.T, sc *scenario)
+	want decision.Outcome
+}{
+	{"valid", func(*testing.T, *scenario) {}, decision.Allow},
+	{"a revoked token", func(_ *testing.T, sc *scenario) {
+		sc.rev.RevokedTokenIDs = map[string]admission.RevocationRecord{"TOK-OP-0002": {RevokedAtUnix: testNow - 1, Reason: "withdrawn"}}
+	}, decision.Reject},
+	{"a revocation not yet in force", func(_ *testing.T, sc *scenario) {
+		sc.rev.RevokedTokenIDs = map[string]admission.RevocationRecord{"tok-op-0002": {RevokedAtUnix: testNow + 60}}
+	}, decision.Allow},
+	{"a forged signature", func(_ *testing.T, sc *scenario) {
+		s := &sc.session.SelectedSigners[1].Token.Signatures[0]
+		s.SignatureHex = strings.Repeat("11", 64)
+	}, ""},
+	{"a payload that does not decode", func(_ *testing.T, sc *scenario) {
+		tok := &sc.session.SelectedSigners[3].Token
+		tok.PayloadJSON = strings.Replace(tok.PayloadJSON, "{", `{"extra":1,`, 1)
+	}, decision.Reject},
+	{"an expired token", func(t *testing.T, sc *scenario) {
+		sc.sign(t, 0, func(p *admission.Payload) { p.IssuedAtUnix, p.ExpiresAtUnix = testNow-3000, testNow-10 })
+	}, decision.Reject},
+	{"an expired token mid-session, within grace", func(t *testing.T, sc *scenario) {
+		sc.session.Phase = "mid_session"
+		sc.sign(t, 0, func(p *admission.Payload) { p.IssuedAtUnix, p.ExpiresAtUnix = testNow-3000, testNow-10 })
+	}, decision.Reject}, // layer B still rejects the expired token
+	{"a token for another operator", func(t *testing.T, sc *scenario) {
+		sc.sign(t, 4, func(p *admission.Payload) { p.TokenID = "tok-op-0005" })
+	}, ""},
+	{"a stale denylist", func(_ *testing.T, sc *scenario) { sc.rev.DenylistRefreshedAtUnix = testNow - 600 }, decision.Reject},
+	{"a revoked operator", func(_ *testing.T, sc *scenario) { sc.rev.RevokedOperatorIDs = []string{"op-0007"} }, decision.Reject},
+	{"too much of one vendor", func(_ *testing.T, sc *scenario) {
+		for i := range 5 {
+			sc.session.SelectedSigners[i].VendorID = "intel"
+		}
+	}, decision.Reject},
+	{"monitor only", func(_ *testing.T, sc *scenario) {
+		sc.session.Enforcement.Mode = "monitor_only"
+		sc.rev.RevokedOperatorIDs = []string{"op-0007"}
+	}, decision.AllowWithWarnings},
+	{"hard canary outside a canary session", func(_ *testing.T, sc *scenario) {
+		sc.session.Enforcement.Mode = "hard_enforcement_canary"
+		sc.rev.RevokedOperatorIDs = []string{"op-0007"}
+	}, decision.AllowWithWarnings},
+	{"hard canary in a canary session", func(_ *testing.T, sc *scenario) {
+		sc.session.Enforcement.Mode, sc.session.Enforcement.CanarySession = "hard_enforcement_canary", true
+		sc.rev.RevokedOperatorIDs = []string{"op-0007"}
+	}, decision.Reject},
+	{"a valid break-glass", func(_ *testing.T, sc *scenario) {
+		sc.rev.RevokedOperatorIDs = []string{"op-0007"}
+		bg := &enforce.BreakGlass{IncidentTicket: "INC-1", DeclaredAtUnix: testNow - 60, ExpiresAtUnix: testNow + 3600,
+			ApproverQuorumBps: 7000, IsNewActivation: true}
+		for _, s := range sc.session.SelectedSigners {
+			bg.ScopeOperatorIDs = append(bg.ScopeOperatorIDs, s.OperatorID)
+		}
+		sc.session.Enforcement.BreakGlass = bg
+	}, decision.AllowWithWarnings},
+	{"a break-glass that misses an operator", func(_ *testing.T, sc *scenario) {
+		sc.rev.RevokedOperatorIDs = []string{"op-0007"}
+		sc.session.Enforcement.BreakGlass = &enforce.BreakGlass{IncidentTicket: "INC-1", DeclaredAtUnix: testNow - 60,
+			ExpiresAtUnix: testNow + 3600, ApproverQuorumBps: 7000, ScopeOperatorIDs: []string{"op-0001"}, IsNewActivation: true}
+	}, decision.Reject},
+	{"an unknown mode", func(_ *testing.T, sc *scenario) { sc.session.Enforcement.Mode = "strict" }, decision.Reject},
+}
+
+// The gate decides exactly as layers B, C and D run one after the other
+// by hand, with 2 and 3 signatures per token, cached and not.
+func TestGateAgreesWithLayersByHand(t *testing.T) {
+	for _, signers := range []int{2, 3} {
+		for _, v := range variants {
+			t.Run(v.name, func(t *testing.T) {
+				sc := newScenario(t, 10, signers)
+				v.edit(t, sc)
+				tokens, runtimeCodes, final, finalCodes := sc.byHand(testNow)
+				for _, opts := range []Options{{}, {NoCache: true}, {Workers: 1}} {
+					g := New(sc.reg, sc.ks, sc.rev, opts)
+					for range 2 { // the second evaluation of a cached gate is warm
+						r := g.Evaluate(sc.session, testNow)
+						var gotTokens []string
+						for _, d := range r.Tokens {
+							gotTokens = append(gotTokens, string(d.Outcome))
+						}
+						var gotRuntime, gotFinal []string
+						for _, c := range r.Runtime.Codes() {
+							gotRuntime = append(gotRuntime, string(c))
+						}
+						for _, c := range r.Enforcement.Codes() {
+							gotFinal = append(gotFinal, string(c))
+						}
+						if !slices.Equal(gotTokens, tokens) || !slices.Equal(gotRuntime, runtimeCodes) ||
+							string(r.Outcome) != final || !slices.Equal(gotFinal, finalCodes) {
+							t.Fatalf("%+v: gate %s %v / %v / %v\nby hand %s %v / %v / %v", opts, r.Outcome, gotTokens, gotRuntime, gotFinal,
+								final, tokens, runtimeCodes, finalCodes)
+						}
+						if v.want != "" && r.Outcome != v.want {
+							t.Fatalf("outcome %s, want %s: %v", r.Outcome, v.want, r.Reasons)
+						}
+						if len(r.Reasons) != len(r.Enforcement.Reasons) {
+							t.Fatalf("%d attributed reasons for %d", len(r.Reasons), len(r.Enforcement.Reasons))
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// Attributed reasons name their layer and signer; the codes of re-emitted
+// runtime reasons lose their runtime_ prefix.
+func TestGateAttributesReasons(t *testing.T) {
+	sc := newScenario(t, 10, 3)
+	sc.rev.RevokedTokenIDs = map[string]admission.RevocationRecord{"tok-op-0002": {RevokedAtUnix: testNow - 1}}
+	r := New(sc.reg, sc.ks, sc.rev, Options{}).Evaluate(sc.session, testNow)
+	want := []Reason{
+		{Layer: LayerEnforcement, Code: enforce.CodeFullEnforcementViolationBlocked},
+		{Layer: LayerRuntime, Signer: "op-0002", Code: "selected_token_revoked"},
+		{Layer: LayerToken, Signer: "op-0002", Code: admission.CodeTokenIDRevoked},
+	}
+	if len(r.Reasons) != len(want) {
+		t.Fatalf("reasons %+v", r.Reasons)
+	}
+	for i, w := range want {
+		got := r.Reasons[i]
+		if got.Layer != w.Layer || got.Signer != w.Signer || got.Code != w.Code || got.Detail == "" {
+			t.Errorf("reason %d = %+v, want %+v", i, got, w)
+		}
+	}
+	out, err := r.Marshal()
+	if err != nil || !strings.Contains(string(out), `"layer": "token",`) || !strings.Contains(string(out), `"signer": "op-0002",`) {
+		t.Fatalf("output %s (%v)", out, err)
+	}
+}
+
+// One Gate serves concurrent sessions (run with -race).
+func TestGateConcurrentEvaluations(t *testing.T) {
+	sc := newScenario(t, 10, 2)
+	g := New(sc.reg, sc.ks, sc.rev, Options{})
+	want := g.Evaluate(sc.session, testNow)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if got := g.Evaluate(sc.session, testNow); got.Outcome != want.Outcome || len(got.Reasons) != len(want.Reasons) {
+					t.Errorf("concurrent evaluation: %s", got.Outcome)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A cached verification does not survive its token's expiry.
+func TestGateCacheForgetsExpiredTokens(t *testing.T) {
+	sc := newScenario(t, 10, 2)
+	g := New(sc.reg, sc.ks, sc.rev, Options{})
+	g.Evaluate(sc.session, testNow)
+	if n := g.verifier.Len(); n != 10 {
+		t.Fatalf("%d cached tokens, want 10", n)
+	}
+	later := uint64(testNow + 3001)
+	if r := g.Evaluate(sc.session, later); r.Outcome != decision.Reject {
+		t.Fatalf("expired tokens: %s", r.Outcome)
+	}
+	if n := g.verifier.Len(); n != 0 {
+		t.Fatalf("%d expired tokens still cached", n)
+	}
+}
