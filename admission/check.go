@@ -39,13 +39,49 @@ func CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, rev *Revocatio
 }
 
 func checkToken(v *Verifier, reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
+	return NewChecker(v, reg, ks, rev, now).Check(tok)
+}
+
+// Checker checks many tokens against one registry, keyset and revocation
+// registry at one time. The registry, keyset and denylist findings, which
+// are the same for every token, are made once, and registry operators and
+// revocations are indexed once, so each token costs only its own checks.
+// A Checker is safe for concurrent use; its documents must not change.
+type Checker struct {
+	v         *Verifier
+	reg       *governance.Registry
+	ks        *Keyset
+	now       uint64
+	prefix    []decision.Reason // registry, keyset and denylist findings
+	keys      map[string]resolvedKey
+	operators map[string]*governance.Operator // the first record of each normalised id
+	rev       revocationIndexes
+	minEpoch  uint64
+}
+
+// NewChecker prepares a Checker for tokens checked at now. v may be nil.
+func NewChecker(v *Verifier, reg *governance.Registry, ks *Keyset, rev *RevocationRegistry, now uint64) *Checker {
 	var b decision.Builder
 	checkRegistryPolicy(&b, reg)
 	keys := checkKeyset(&b, v, ks, now)
 	checkDenylistFreshness(&b, rev, &reg.Enforcement, now)
-	c := tokenCheck{b: &b, v: v, reg: reg, ks: ks, keys: keys, rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch, now: now}
+	operators := make(map[string]*governance.Operator, len(reg.Operators))
+	for i := range reg.Operators {
+		if id := ident.Norm(reg.Operators[i].OperatorID); operators[id] == nil {
+			operators[id] = &reg.Operators[i]
+		}
+	}
+	return &Checker{v: v, reg: reg, ks: ks, now: now, prefix: b.Reasons(), keys: keys, operators: operators,
+		rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch}
+}
+
+// Check decides whether tok admits its signer, as CheckToken does.
+func (k *Checker) Check(tok *Token) decision.Decision {
+	var b decision.Builder
+	b.Add(k.prefix...)
+	c := tokenCheck{b: &b, v: k.v, reg: k.reg, ks: k.ks, keys: k.keys, operators: k.operators, rev: k.rev, minEpoch: k.minEpoch, now: k.now}
 	c.run(tok)
-	return b.Decide(now)
+	return b.Decide(k.now)
 }
 
 func checkRegistryPolicy(b *decision.Builder, reg *governance.Registry) {
@@ -223,12 +259,13 @@ func reasonSuffix(rec RevocationRecord) string {
 // tokenCheck carries the state of the payload, operator and signature
 // steps, which need one another's results.
 type tokenCheck struct {
-	b    *decision.Builder
-	v    *Verifier
-	reg  *governance.Registry
-	ks   *Keyset
-	keys map[string]resolvedKey
-	rev  revocationIndexes
+	b         *decision.Builder
+	v         *Verifier
+	operators map[string]*governance.Operator
+	reg       *governance.Registry
+	ks        *Keyset
+	keys      map[string]resolvedKey
+	rev       revocationIndexes
 	// minEpoch is the revocation registry's min_token_revocation_epoch.
 	minEpoch uint64
 	now      uint64
@@ -332,14 +369,7 @@ func (c *tokenCheck) payload(p *Payload) (declared map[string]bool, ok bool) {
 // operator checks the payload against its operator's registry record; it
 // returns false when no operator matches, which stops the evaluation.
 func (c *tokenCheck) operator(p *Payload) bool {
-	id := ident.Norm(p.OperatorID)
-	var op *governance.Operator
-	for i := range c.reg.Operators {
-		if ident.Norm(c.reg.Operators[i].OperatorID) == id {
-			op = &c.reg.Operators[i] // the first match, as in the reference
-			break
-		}
-	}
+	op := c.operators[ident.Norm(p.OperatorID)] // the first match, as in the reference
 	if op == nil {
 		c.b.Addf(CodeOperatorNotFound, "no registry operator has operator_id %q", ident.Trim(p.OperatorID))
 		return false

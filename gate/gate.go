@@ -156,6 +156,7 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 func (g *Gate) checkTokens(signers []Signer, now uint64) ([]decision.Decision, []*admission.Payload) {
 	decisions := make([]decision.Decision, len(signers))
 	payloads := make([]*admission.Payload, len(signers))
+	checker := admission.NewChecker(g.verifier, g.reg, g.ks, g.rev, now)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(g.workers, len(signers)) {
@@ -164,7 +165,7 @@ func (g *Gate) checkTokens(signers []Signer, now uint64) ([]decision.Decision, [
 			defer wg.Done()
 			for i := range next {
 				tok := &signers[i].Token
-				decisions[i] = g.verifier.CheckToken(g.reg, g.ks, tok, g.rev, now)
+				decisions[i] = checker.Check(tok)
 				if p, err := g.verifier.Payload(g.ks, tok, now); err == nil {
 					payloads[i] = p
 				}

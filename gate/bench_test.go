@@ -1,0 +1,53 @@
+package gate
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/teegate/teegate/admission"
+)
+
+// BenchmarkEvaluate: whole-session decisions for cohorts of 10, 100 and
+// 1,000 signers with 2 and 3 signatures per token. Cold builds a new Gate
+// for every evaluation, so every signature is verified; warm evaluates the
+// same session on one Gate, whose verifications are remembered.
+func BenchmarkEvaluate(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		for _, sigs := range []int{2, 3} {
+			b.Run(fmt.Sprintf("cold/%d-signers/%d-of-3", n, sigs), func(b *testing.B) {
+				sc := newScenario(b, n, sigs)
+				for b.Loop() {
+					if r := New(sc.reg, sc.ks, sc.rev, Options{}).Evaluate(sc.session, testNow); r.Outcome != "allow" {
+						b.Fatal(r.Reasons)
+					}
+				}
+			})
+			b.Run(fmt.Sprintf("warm/%d-signers/%d-of-3", n, sigs), func(b *testing.B) {
+				sc := newScenario(b, n, sigs)
+				g := New(sc.reg, sc.ks, sc.rev, Options{})
+				g.Evaluate(sc.session, testNow)
+				for b.Loop() {
+					if r := g.Evaluate(sc.session, testNow); r.Outcome != "allow" {
+						b.Fatal(r.Reasons)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkVerify is one BIP-340 verification, the unit of the cold cost.
+func BenchmarkVerify(b *testing.B) {
+	sc := newScenario(b, 1, 1)
+	tok := sc.session.SelectedSigners[0].Token
+	pk, err := admission.ParsePubKey(sc.ks.Keys[0].PubkeyHex)
+	if err != nil {
+		b.Fatal(err)
+	}
+	digest := admission.PayloadDigest(tok.PayloadJSON)
+	for b.Loop() {
+		if err := admission.Verify(pk, tok.Signatures[0].SignatureHex, digest); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
