@@ -77,11 +77,18 @@ func NewChecker(v *Verifier, reg *governance.Registry, ks *Keyset, rev *Revocati
 
 // Check decides whether tok admits its signer, as CheckToken does.
 func (k *Checker) Check(tok *Token) decision.Decision {
+	d, _ := k.CheckPayload(tok)
+	return d
+}
+
+// CheckPayload is Check, also returning the token's decoded payload, or
+// nil when it does not decode.
+func (k *Checker) CheckPayload(tok *Token) (decision.Decision, *Payload) {
 	var b decision.Builder
 	b.Add(k.prefix...)
 	c := tokenCheck{b: &b, v: k.v, reg: k.reg, ks: k.ks, keys: k.keys, operators: k.operators, rev: k.rev, minEpoch: k.minEpoch, now: k.now}
 	c.run(tok)
-	return b.Decide(k.now)
+	return b.Decide(k.now), c.decoded
 }
 
 func checkRegistryPolicy(b *decision.Builder, reg *governance.Registry) {
@@ -266,6 +273,8 @@ type tokenCheck struct {
 	ks        *Keyset
 	keys      map[string]resolvedKey
 	rev       revocationIndexes
+	// decoded is the token's payload, once run has decoded it.
+	decoded *Payload
 	// minEpoch is the revocation registry's min_token_revocation_epoch.
 	minEpoch uint64
 	now      uint64
@@ -298,6 +307,7 @@ func (c *tokenCheck) run(tok *Token) {
 		c.b.Addf(CodeTokenPayloadInvalid, "payload_json does not decode: %s", detail)
 		return
 	}
+	c.decoded = p
 	declared, ok := c.payload(p)
 	if !ok {
 		return

@@ -5,7 +5,6 @@ import (
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
-	"github.com/teegate/teegate/internal/ident"
 )
 
 // Verifier does the expensive part of layer B: parsing public keys,
@@ -139,11 +138,4 @@ func (v *Verifier) Len() int {
 // CheckToken is CheckToken using v's remembered work.
 func (v *Verifier) CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
 	return checkToken(v, reg, ks, tok, rev, now)
-}
-
-// Payload decodes tok's payload as CheckToken does (strictly, after
-// trimming), using v's remembered work.
-func (v *Verifier) Payload(ks *Keyset, tok *Token, now uint64) (*Payload, error) {
-	e := v.entry(ks.KeysetVersion, ident.Trim(tok.PayloadJSON), now)
-	return e.payload, e.err
 }

@@ -3,6 +3,7 @@ package gate
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
@@ -157,25 +158,24 @@ func (g *Gate) checkTokens(signers []Signer, now uint64) ([]decision.Decision, [
 	decisions := make([]decision.Decision, len(signers))
 	payloads := make([]*admission.Payload, len(signers))
 	checker := admission.NewChecker(g.verifier, g.reg, g.ks, g.rev, now)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(g.workers, len(signers)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				tok := &signers[i].Token
-				decisions[i] = checker.Check(tok)
-				if p, err := g.verifier.Payload(g.ks, tok, now); err == nil {
-					payloads[i] = p
-				}
+	// Each worker takes the next unchecked token until none is left: no
+	// coordinator goroutine to hand work out, so no worker ever waits for
+	// one. The calling goroutine is one of the workers.
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(signers) {
+				return
 			}
-		}()
+			decisions[i], payloads[i] = checker.CheckPayload(&signers[i].Token)
+		}
 	}
-	for i := range signers {
-		next <- i
+	var wg sync.WaitGroup
+	for range min(g.workers, len(signers)) - 1 {
+		wg.Go(work)
 	}
-	close(next)
+	work()
 	wg.Wait()
 	return decisions, payloads
 }
