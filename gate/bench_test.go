@@ -36,17 +36,22 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-// BenchmarkVerify is one BIP-340 verification, the unit of the cold cost.
-func BenchmarkVerify(b *testing.B) {
+// oneSignature is a verifier's public key, a signature and its digest.
+func oneSignature(b *testing.B) (admission.PubKey, string, [32]byte) {
 	sc := newScenario(b, 1, 1)
 	tok := sc.session.SelectedSigners[0].Token
 	pk, err := admission.ParsePubKey(sc.ks.Keys[0].PubkeyHex)
 	if err != nil {
 		b.Fatal(err)
 	}
-	digest := admission.PayloadDigest(tok.PayloadJSON)
+	return pk, tok.Signatures[0].SignatureHex, admission.PayloadDigest(tok.PayloadJSON)
+}
+
+// BenchmarkVerify is one BIP-340 verification, the unit of the cold cost.
+func BenchmarkVerify(b *testing.B) {
+	pk, sig, digest := oneSignature(b)
 	for b.Loop() {
-		if err := admission.Verify(pk, tok.Signatures[0].SignatureHex, digest); err != nil {
+		if err := admission.Verify(pk, sig, digest); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -56,16 +61,10 @@ func BenchmarkVerify(b *testing.B) {
 // machine's real throughput of verifications, the floor of a cold
 // evaluation.
 func BenchmarkVerifyParallel(b *testing.B) {
-	sc := newScenario(b, 1, 1)
-	tok := sc.session.SelectedSigners[0].Token
-	pk, err := admission.ParsePubKey(sc.ks.Keys[0].PubkeyHex)
-	if err != nil {
-		b.Fatal(err)
-	}
-	digest := admission.PayloadDigest(tok.PayloadJSON)
+	pk, sig, digest := oneSignature(b)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := admission.Verify(pk, tok.Signatures[0].SignatureHex, digest); err != nil {
+			if err := admission.Verify(pk, sig, digest); err != nil {
 				b.Error(err)
 			}
 		}
