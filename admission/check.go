@@ -75,6 +75,11 @@ func NewChecker(v *Verifier, reg *governance.Registry, ks *Keyset, rev *Revocati
 		rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch}
 }
 
+// Common returns the findings every token checked by k shares: those about
+// the registry's policy, the keyset and the denylist's freshness. Every
+// decision of k starts with them.
+func (k *Checker) Common() []decision.Reason { return k.prefix }
+
 // Check decides whether tok admits its signer, as CheckToken does.
 func (k *Checker) Check(tok *Token) decision.Decision {
 	d, _ := k.CheckPayload(tok)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/sat"
 )
 
 // Verifier does the expensive part of layer B: parsing public keys,
@@ -22,7 +23,22 @@ type Verifier struct {
 	mu       sync.Mutex
 	pubkeys  map[string]pubkeyResult
 	payloads map[payloadKey]*payloadEntry
+	// nextExpiry is the earliest forget time among payloads; Prune has
+	// nothing to do before it.
+	nextExpiry uint64
 }
+
+// Bounds on what a Verifier remembers, so that a flood of distinct tokens
+// (bad ones included) cannot grow it without limit. A full Verifier keeps
+// working; it just stops remembering until Prune makes room.
+const (
+	// MaxRememberedPayloads: a large cohort is a few thousand signers, and
+	// each token is remembered at most a day.
+	MaxRememberedPayloads = 1 << 16
+	// maxSignaturesPerPayload: a token declares a handful of verifier
+	// keys; more distinct signature texts for one payload are junk.
+	maxSignaturesPerPayload = 64
+)
 
 type pubkeyResult struct {
 	pub PubKey
@@ -84,14 +100,19 @@ func (v *Verifier) entry(keysetVersion uint64, text string, now uint64) *payload
 	e := &payloadEntry{verified: map[signatureKey]error{}}
 	e.payload, e.err = DecodePayload(text)
 	if e.err == nil {
-		e.expires = e.payload.ExpiresAtUnix
+		// Forgotten at its expiry, and within a day whatever it claims: no
+		// token may be trusted for longer (MaxAttestationMaxAgeSeconds).
+		e.expires = min(e.payload.ExpiresAtUnix, sat.Add(now, governance.MaxAttestationMaxAgeSeconds))
 	}
 	if v != nil && e.err == nil && e.expires >= now {
 		v.mu.Lock()
 		if prev, ok := v.payloads[payloadKey{keysetVersion, text}]; ok {
 			e = prev // another goroutine got there first
-		} else {
+		} else if len(v.payloads) < MaxRememberedPayloads {
 			v.payloads[payloadKey{keysetVersion, text}] = e
+			if len(v.payloads) == 1 || e.expires < v.nextExpiry {
+				v.nextExpiry = e.expires
+			}
 		}
 		v.mu.Unlock()
 	}
@@ -111,19 +132,28 @@ func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string, diges
 	}
 	err = Verify(pk, signatureHex, digest)
 	v.mu.Lock()
-	e.verified[k] = err
+	if len(e.verified) < maxSignaturesPerPayload {
+		e.verified[k] = err
+	}
 	v.mu.Unlock()
 	return err
 }
 
-// Prune forgets the payloads of tokens that expired before now, and those
-// that did not decode. Public keys are kept: a keyset is small.
+// Prune forgets the payloads of tokens that expired before now. It costs
+// nothing until the earliest of them expires, so it can run on every
+// evaluation. Public keys are kept: a keyset is small.
 func (v *Verifier) Prune(now uint64) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if len(v.payloads) == 0 || now <= v.nextExpiry {
+		return
+	}
+	v.nextExpiry = ^uint64(0)
 	for k, e := range v.payloads {
 		if e.expires < now {
 			delete(v.payloads, k)
+		} else {
+			v.nextExpiry = min(v.nextExpiry, e.expires)
 		}
 	}
 }

@@ -69,3 +69,22 @@ func TestVerifierPrune(t *testing.T) {
 		t.Fatal("remembered an expired token")
 	}
 }
+
+// A token claiming a far expiry is forgotten within a day all the same.
+func TestVerifierForgetsWithinADay(t *testing.T) {
+	v := NewVerifier()
+	f := validFixture()
+	f.payload.ExpiresAtUnix = ^uint64(0)
+	v.CheckToken(f.reg, f.ks, f.token(t), f.rev, testNow)
+	if v.Len() != 1 {
+		t.Fatalf("%d entries, want 1", v.Len())
+	}
+	v.Prune(testNow + 86400)
+	if v.Len() != 1 {
+		t.Fatal("forgotten before a day")
+	}
+	v.Prune(testNow + 86401)
+	if v.Len() != 0 {
+		t.Fatal("remembered for more than a day")
+	}
+}

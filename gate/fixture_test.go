@@ -2,12 +2,14 @@ package gate
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/go-json-experiment/json"
 
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
+	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 )
 
@@ -99,9 +101,29 @@ func (sc *scenario) sign(tb testing.TB, i int, edit func(p *admission.Payload)) 
 	sc.session.SelectedSigners[i].Token = *tok
 }
 
+// commonTokenCodes are layer B's findings about the registry, the keyset
+// and the denylist: the same for every token, so reported once.
+var commonTokenCodes = map[decision.Code]bool{}
+
+func init() {
+	for _, c := range []decision.Code{
+		admission.CodeGovernanceProfileNotMandatory, admission.CodeAttestationMaxAgeExceedsHardCeiling,
+		admission.CodeDenylistMaxStalenessInvalidZero, admission.CodeDenylistMaxStalenessExceedsHardCeiling,
+		admission.CodeKeysetVersionInvalid, admission.CodeKeysetThresholdInvalid, admission.CodeKeysetMaxKeyAgeInvalid,
+		admission.CodeKeysetInsufficientKeys, admission.CodeVerifierKeyIDMissing, admission.CodeVerifierKeyIDDuplicate,
+		admission.CodeVerifierInstanceIDMissing, admission.CodeVerifierTrustRootIDMissing, admission.CodeVerifierValidFromInvalid,
+		admission.CodeVerifierValidityWindowInvalid, admission.CodeVerifierKeyAgeExceedsPolicy, admission.CodeVerifierKeyRevokedBeforeValidFrom,
+		admission.CodeVerifierPubkeyInvalid, admission.CodeVerifierPubkeyDuplicate, admission.CodeKeysetActiveKeysBelowThreshold,
+		admission.CodeKeysetActiveTrustRootsBelowMinimum, admission.CodeKeysetActiveInstancesBelowMinimum,
+		admission.CodeDenylistRefreshedAtInvalid, admission.CodeDenylistRefreshedAtInFuture, admission.CodeDenylistStale,
+	} {
+		commonTokenCodes[c] = true
+	}
+}
+
 // byHand runs layers B, C and D one after the other through their own
-// packages, without the gate: what an operator would do with the four
-// teegate check commands.
+// packages, without the gate, composing them as docs/gate.md says: what an
+// operator would do with the four teegate check commands.
 func (sc *scenario) byHand(now uint64) (tokens []string, runtimeCodes []string, final string, finalCodes []string) {
 	rs := &cohort.Session{SessionID: sc.session.SessionID, Phase: sc.session.Phase, Threshold: sc.session.Threshold,
 		VendorOutage: sc.session.VendorOutage,
@@ -112,29 +134,44 @@ func (sc *scenario) byHand(now uint64) (tokens []string, runtimeCodes []string, 
 			rs.Denylist.RevokedTokenIDs = append(rs.Denylist.RevokedTokenIDs, id)
 		}
 	}
-	var failed []decisionReasons
-	for _, s := range sc.session.SelectedSigners {
+	midSession := strings.EqualFold(trim(sc.session.Phase), "mid_session")
+	var common, own []decision.Reason
+	for i, s := range sc.session.SelectedSigners {
 		d := admission.CheckToken(sc.reg, sc.ks, &s.Token, sc.rev, now)
 		tokens = append(tokens, string(d.Outcome))
-		if len(d.Reasons) > 0 {
-			failed = append(failed, decisionReasons(d.Reasons))
+		for _, r := range d.Reasons {
+			switch {
+			case commonTokenCodes[r.Code]:
+				if i == 0 {
+					common = append(common, r)
+				}
+			case midSession && r.Code == admission.CodeTokenExpired:
+			default:
+				own = append(own, r)
+			}
 		}
 		sel := cohort.SelectedSigner{OperatorID: s.OperatorID, SignerIdentifier: s.SignerIdentifier, VendorID: s.VendorID}
 		if p, err := admission.DecodePayload(trim(s.Token.PayloadJSON)); err == nil {
 			sel.Token = cohort.TokenSnapshot{TokenID: p.TokenID, IssuedAtUnix: p.IssuedAtUnix, ExpiresAtUnix: p.ExpiresAtUnix, TokenRevocationEpoch: p.TokenRevocationEpoch}
+			if !strings.EqualFold(trim(p.OperatorID), trim(s.OperatorID)) {
+				own = append(own, decision.Reason{Code: CodeTokenOperatorMismatch})
+			}
+			if !strings.EqualFold(trim(p.SignerIdentifier), trim(s.SignerIdentifier)) {
+				own = append(own, decision.Reason{Code: CodeTokenSignerIdentifierMismatch})
+			}
 		}
 		rs.SelectedSigners = append(rs.SelectedSigners, sel)
 	}
 	rd := cohort.CheckRuntime(sc.reg, rs, now)
-	outcome, reasons := rd.Outcome, rd.Reasons
-	for _, f := range failed {
+	reasons := append(append(append([]decision.Reason{}, rd.Reasons...), common...), own...)
+	outcome := "allow"
+	if len(reasons) > 0 {
 		outcome = "reject"
-		reasons = append(reasons, f...)
 	}
 	for _, r := range reasons {
 		runtimeCodes = append(runtimeCodes, string(r.Code))
 	}
-	ctx := enforceContext(sc, string(outcome), reasons, now)
+	ctx := enforceContext(sc, outcome, reasons, now)
 	ed := checkEnforcement(sc.reg, ctx, now)
 	for _, c := range ed.Codes() {
 		finalCodes = append(finalCodes, string(c))

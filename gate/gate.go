@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/ident"
 )
 
 // RegistryMembers are the registry members the gate reads: those of layers
@@ -84,54 +86,71 @@ type Result struct {
 	Enforcement decision.Decision `json:"-"`
 }
 
-// attributed is a reason of the combined runtime decision and its origin.
-type attributed struct {
-	layer  Layer
-	signer string
-}
-
 // Evaluate decides whether session s may sign at now (Unix seconds).
 //
 //  1. Every selected signer's token is checked as layer B does, in
-//     parallel.
+//     parallel, and must name the operator and signer identifier of the
+//     signer presenting it.
 //  2. Layer C checks the cohort on token facts taken from the verified
 //     payloads; a signer whose payload does not decode has none, and layer
-//     C reports it. Any token that fails layer B makes the runtime decision
-//     a rejection, with that token's reasons appended.
+//     C reports it. Any token that fails makes the runtime decision a
+//     rejection, with its reasons appended: layer B's findings about the
+//     registry, keyset and denylist once, each token's own under its
+//     signer. In the mid_session phase a token's expiry is left to layer
+//     C, which tolerates the grace period.
 //  3. Layer D enforces the runtime decision in the session's mode.
 func (g *Gate) Evaluate(s *Session, now uint64) Result {
 	if g.verifier != nil {
 		g.verifier.Prune(now)
 	}
-	tokens, payloads := g.checkTokens(s.SelectedSigners, now)
+	checker := admission.NewChecker(g.verifier, g.reg, g.ks, g.rev, now)
+	tokens, payloads := g.checkTokens(checker, s.SelectedSigners)
 
 	runtimeSession := g.runtimeSession(s, payloads, now)
 	rd, signerOf := cohort.CheckRuntimeAttributed(g.reg, runtimeSession, now)
-	combined := append([]decision.Reason(nil), rd.Reasons...)
-	origins := make([]attributed, len(combined))
-	for i, idx := range signerOf {
-		origins[i] = attributed{layer: LayerRuntime}
-		if idx != cohort.NoSigner {
-			origins[i].signer = s.SelectedSigners[idx].OperatorID
+	var rt runtimeReasons
+	for i, r := range rd.Reasons {
+		signer := ""
+		if idx := signerOf[i]; idx != cohort.NoSigner {
+			signer = s.SelectedSigners[idx].OperatorID
 		}
+		rt.add(r, LayerRuntime, signer)
 	}
-	outcome := rd.Outcome
-	for i, td := range tokens {
-		if td.Outcome == decision.Reject {
-			outcome = decision.Reject
-			for _, r := range td.Reasons {
-				combined = append(combined, r)
-				origins = append(origins, attributed{LayerToken, s.SelectedSigners[i].OperatorID})
+	common := checker.Common()
+	for _, r := range common {
+		rt.add(r, LayerToken, "")
+	}
+	midSession := cohort.Phase(ident.Norm(s.Phase)) == cohort.PhaseMidSession
+	for i := range s.SelectedSigners {
+		sel := &s.SelectedSigners[i]
+		for _, r := range tokens[i].Reasons[len(common):] {
+			if midSession && r.Code == admission.CodeTokenExpired {
+				continue // layer C judges expiry mid-session, with the grace period
+			}
+			rt.add(r, LayerToken, sel.OperatorID)
+		}
+		if p := payloads[i]; p != nil {
+			if ident.Norm(p.OperatorID) != ident.Norm(sel.OperatorID) {
+				rt.add(decision.Reason{Code: CodeTokenOperatorMismatch,
+					Detail: fmt.Sprintf("selected operator %q presents a token for operator %q", sel.OperatorID, p.OperatorID)}, LayerToken, sel.OperatorID)
+			}
+			if ident.Norm(p.SignerIdentifier) != ident.Norm(sel.SignerIdentifier) {
+				rt.add(decision.Reason{Code: CodeTokenSignerIdentifierMismatch,
+					Detail: fmt.Sprintf("selected signer %q presents a token for signer %q", sel.SignerIdentifier, p.SignerIdentifier)}, LayerToken, sel.OperatorID)
 			}
 		}
 	}
-	runtimeDecision := decision.Decision{Outcome: outcome, Reasons: combined, ValidatedAtUnix: now}
+	outcome := decision.Allow
+	if len(rt.reasons) > 0 {
+		outcome = decision.Reject // layers B and C have no warning tier
+	}
+	runtimeDecision := decision.Decision{Outcome: outcome, Reasons: rt.reasons, ValidatedAtUnix: now}
 
 	ctx := &enforce.Context{
 		SessionID:           s.SessionID,
 		CanarySession:       s.Enforcement.CanarySession,
 		SelectedOperatorIDs: make([]string, len(s.SelectedSigners)),
-		RuntimeDecision:     enforce.RuntimeDecision{Decision: string(outcome), Reasons: combined, ValidatedAtUnix: now},
+		RuntimeDecision:     enforce.RuntimeDecision{Decision: string(outcome), Reasons: rt.reasons, ValidatedAtUnix: now},
 		EnforcementMode:     s.Enforcement.Mode,
 		BreakGlass:          s.Enforcement.BreakGlass,
 		BreakGlassHistory:   s.Enforcement.BreakGlassHistory,
@@ -143,7 +162,7 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 
 	return Result{
 		Outcome:         ed.Outcome,
-		Reasons:         attribute(ed.Reasons, combined, origins),
+		Reasons:         rt.attribute(ed.Reasons),
 		ValidatedAtUnix: now,
 		Tokens:          tokens,
 		Runtime:         runtimeDecision,
@@ -151,13 +170,46 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 	}
 }
 
+// runtimeReasons are the reasons of the runtime decision layer D enforces,
+// each with the layer and signer it comes from.
+type runtimeReasons struct {
+	reasons []decision.Reason
+	origins []Reason // the same reasons, attributed
+}
+
+func (rt *runtimeReasons) add(r decision.Reason, layer Layer, signer string) {
+	rt.reasons = append(rt.reasons, r)
+	rt.origins = append(rt.origins, Reason{Layer: layer, Signer: signer, Code: r.Code, Detail: r.Detail})
+}
+
+// attribute labels layer D's reasons: those re-emitted from the runtime
+// decision (RuntimeReasonPrefix + code, in order) get their origin and
+// their own code back; the rest are layer D's own. When layer D re-emitted
+// none, as when its pre-checks fail, the runtime reasons follow its own,
+// so that no layer's findings are lost.
+func (rt *runtimeReasons) attribute(final []decision.Reason) []Reason {
+	out := make([]Reason, 0, len(final))
+	j := 0
+	for _, r := range final {
+		if j < len(rt.reasons) && r.Code == enforce.RuntimeReasonPrefix+rt.reasons[j].Code && r.Detail == rt.reasons[j].Detail {
+			out = append(out, rt.origins[j])
+			j++
+			continue
+		}
+		out = append(out, Reason{Layer: LayerEnforcement, Code: r.Code, Detail: r.Detail})
+	}
+	if j == 0 {
+		out = append(out, rt.origins...)
+	}
+	return out
+}
+
 // checkTokens runs layer B over every signer's token on g.workers
 // goroutines, returning each decision and each decoded payload (nil when
 // it does not decode).
-func (g *Gate) checkTokens(signers []Signer, now uint64) ([]decision.Decision, []*admission.Payload) {
+func (g *Gate) checkTokens(checker *admission.Checker, signers []Signer) ([]decision.Decision, []*admission.Payload) {
 	decisions := make([]decision.Decision, len(signers))
 	payloads := make([]*admission.Payload, len(signers))
-	checker := admission.NewChecker(g.verifier, g.reg, g.ks, g.rev, now)
 	// Each worker takes the next unchecked token until none is left: no
 	// coordinator goroutine to hand work out, so no worker ever waits for
 	// one. The calling goroutine is one of the workers.
@@ -217,23 +269,6 @@ func revokedBy(m map[string]admission.RevocationRecord, now uint64) []string {
 		}
 	}
 	return ids
-}
-
-// attribute labels layer D's reasons: those re-emitted from the combined
-// runtime decision (RuntimeReasonPrefix + code, in order) get their origin
-// and their own code back; the rest are layer D's own.
-func attribute(final, combined []decision.Reason, origins []attributed) []Reason {
-	out := make([]Reason, 0, len(final))
-	j := 0
-	for _, r := range final {
-		if j < len(combined) && r.Code == enforce.RuntimeReasonPrefix+combined[j].Code && r.Detail == combined[j].Detail {
-			out = append(out, Reason{Layer: origins[j].layer, Signer: origins[j].signer, Code: combined[j].Code, Detail: r.Detail})
-			j++
-			continue
-		}
-		out = append(out, Reason{Layer: LayerEnforcement, Code: r.Code, Detail: r.Detail})
-	}
-	return out
 }
 
 // Admits reports whether the final decision lets the session sign.

@@ -59,7 +59,16 @@ var variants = []struct {
 	{"an expired token mid-session, within grace", func(t *testing.T, sc *scenario) {
 		sc.session.Phase = "mid_session"
 		sc.sign(t, 0, func(p *admission.Payload) { p.IssuedAtUnix, p.ExpiresAtUnix = testNow-3000, testNow-10 })
-	}, decision.Reject}, // layer B still rejects the expired token
+	}, decision.Allow},
+	{"an expired token mid-session, beyond grace", func(t *testing.T, sc *scenario) {
+		sc.session.Phase = "Mid_Session"
+		sc.sign(t, 0, func(p *admission.Payload) { p.IssuedAtUnix, p.ExpiresAtUnix = testNow-3500, testNow-901 })
+	}, decision.Reject},
+	{"a borrowed token", func(t *testing.T, sc *scenario) {
+		// op-0001 presents a valid token of op-0002, with a token id of its own.
+		sc.sign(t, 1, func(p *admission.Payload) { p.OperatorID, p.SignerIdentifier = "op-0002", "s-op-0002" })
+	}, decision.Reject},
+	{"a registry problem every token shares", func(_ *testing.T, sc *scenario) { sc.reg.ProfileStatus = "draft" }, decision.Reject},
 	{"a token for another operator", func(t *testing.T, sc *scenario) {
 		sc.sign(t, 4, func(p *admission.Payload) { p.TokenID = "tok-op-0005" })
 	}, ""},
@@ -131,13 +140,49 @@ func TestGateAgreesWithLayersByHand(t *testing.T) {
 						if v.want != "" && r.Outcome != v.want {
 							t.Fatalf("outcome %s, want %s: %v", r.Outcome, v.want, r.Reasons)
 						}
-						if len(r.Reasons) != len(r.Enforcement.Reasons) {
-							t.Fatalf("%d attributed reasons for %d", len(r.Reasons), len(r.Enforcement.Reasons))
+						// Every reason of layer D is there, attributed; when D
+						// re-emitted none, the runtime reasons follow its own.
+						if n := len(r.Enforcement.Reasons); len(r.Reasons) != n && len(r.Reasons) != n+len(r.Runtime.Reasons) {
+							t.Fatalf("%d attributed reasons for %d of layer D and %d runtime", len(r.Reasons), n, len(r.Runtime.Reasons))
 						}
 					}
 				}
 			})
 		}
+	}
+}
+
+// Layer B's shared findings are reported once, for no signer; a borrowed
+// token is caught; and a failed pre-check of layer D keeps the findings of
+// layers B and C.
+func TestGateReasonsOfEveryLayer(t *testing.T) {
+	sc := newScenario(t, 10, 3)
+	sc.rev.DenylistRefreshedAtUnix = testNow - 600
+	r := New(sc.reg, sc.ks, sc.rev, Options{}).Evaluate(sc.session, testNow)
+	var stale []Reason
+	for _, reason := range r.Reasons {
+		if reason.Code == admission.CodeDenylistStale {
+			stale = append(stale, reason)
+		}
+	}
+	if len(stale) != 2 || stale[0].Layer != LayerRuntime || stale[1].Layer != LayerToken || stale[1].Signer != "" {
+		t.Fatalf("stale denylist reported as %+v, want once by layer C and once by layer B, for no signer", stale)
+	}
+
+	sc = newScenario(t, 10, 3)
+	sc.sign(t, 1, func(p *admission.Payload) { p.OperatorID, p.SignerIdentifier = "op-0002", "s-op-0002" })
+	sc.session.Enforcement.Mode = "strict" // a pre-check of layer D fails
+	r = New(sc.reg, sc.ks, sc.rev, Options{}).Evaluate(sc.session, testNow)
+	var codes []decision.Code
+	for _, reason := range r.Reasons {
+		codes = append(codes, reason.Code)
+		if reason.Code == CodeTokenOperatorMismatch && (reason.Layer != LayerToken || reason.Signer != "op-0001") {
+			t.Errorf("mismatch attributed to %s/%s", reason.Layer, reason.Signer)
+		}
+	}
+	want := []decision.Code{enforce.CodeEnforcementModeInvalid, CodeTokenOperatorMismatch, CodeTokenSignerIdentifierMismatch}
+	if r.Outcome != decision.Reject || !slices.Equal(codes, want) {
+		t.Fatalf("%s %v, want reject %v", r.Outcome, codes, want)
 	}
 }
 

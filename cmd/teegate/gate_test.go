@@ -110,10 +110,11 @@ func gateByHand(t *testing.T, revocationPath, now string) (string, []string) {
 		return d
 	}
 
-	var failedTokens []reason
+	var tokenReasons [][]reason // each token's reasons from check token
 	var selected []map[string]any
 	var operators []string
 	nowNum := json.Number(now)
+	midSession := strings.EqualFold(strings.TrimSpace(session.Phase), "mid_session")
 	for i, s := range session.SelectedSigners {
 		tokPath := filepath.Join(dir, "token-"+s.OperatorID+".json")
 		if err := os.WriteFile(tokPath, s.Token, 0o600); err != nil {
@@ -121,22 +122,35 @@ func gateByHand(t *testing.T, revocationPath, now string) (string, []string) {
 		}
 		r := runCLI(t, "", fixedClock(0), "check", "token", "--registry", "examples/registry.json", "--keyset", "examples/gate/keyset.json",
 			"--token", tokPath, "--revocation-registry", revocationPath, "--now-unix", now)
-		if d := parse(r.stdout); d.Decision == "reject" {
-			failedTokens = append(failedTokens, d.Reasons...)
+		var own []reason
+		for _, rs := range parse(r.stdout).Reasons {
+			if !(midSession && rs.Code == "token_expired") { // layer C judges expiry mid-session
+				own = append(own, rs)
+			}
 		}
 		var tok struct {
 			PayloadJSON string `json:"payload_json"`
 		}
 		json.Unmarshal(s.Token, &tok)
 		var p struct {
-			TokenID string `json:"token_id"`
-			Issued  uint64 `json:"issued_at_unix"`
-			Expires uint64 `json:"expires_at_unix"`
-			Epoch   uint64 `json:"token_revocation_epoch"`
+			TokenID  string `json:"token_id"`
+			Operator string `json:"operator_id"`
+			Signer   string `json:"signer_identifier"`
+			Issued   uint64 `json:"issued_at_unix"`
+			Expires  uint64 `json:"expires_at_unix"`
+			Epoch    uint64 `json:"token_revocation_epoch"`
 		}
 		if err := json.Unmarshal([]byte(strings.TrimSpace(tok.PayloadJSON)), &p); err != nil {
 			t.Fatalf("signer %d payload: %v", i, err)
 		}
+		// A token must be for the signer presenting it.
+		if !strings.EqualFold(p.Operator, s.OperatorID) {
+			own = append(own, reason{Code: "token_operator_mismatch"})
+		}
+		if !strings.EqualFold(p.Signer, s.SignerIdentifier) {
+			own = append(own, reason{Code: "token_signer_identifier_mismatch"})
+		}
+		tokenReasons = append(tokenReasons, own)
 		selected = append(selected, map[string]any{"operator_id": s.OperatorID, "signer_identifier": s.SignerIdentifier, "vendor_id": s.VendorID,
 			"token": map[string]any{"token_id": p.TokenID, "issued_at_unix": p.Issued, "expires_at_unix": p.Expires, "token_revocation_epoch": p.Epoch}})
 		operators = append(operators, s.OperatorID)
@@ -154,9 +168,25 @@ func gateByHand(t *testing.T, revocationPath, now string) (string, []string) {
 			"min_token_revocation_epoch": revocation.MinEpoch},
 	})
 	rt := parse(runCLI(t, "", fixedClock(0), "check", "runtime", "--registry", "examples/registry.json", "--session", runtimeSession, "--now-unix", now).stdout)
-	if len(failedTokens) > 0 {
+	// A finding that every token reports alike (about the registry, keyset
+	// or denylist) is reported once, then each token's own.
+	shared := func(r reason) bool {
+		for _, rs := range tokenReasons {
+			if !slices.Contains(rs, r) {
+				return false
+			}
+		}
+		return true
+	}
+	for i, rs := range tokenReasons {
+		for _, r := range rs {
+			if !shared(r) || i == 0 {
+				rt.Reasons = append(rt.Reasons, r)
+			}
+		}
+	}
+	if len(rt.Reasons) > 0 {
 		rt.Decision = "reject"
-		rt.Reasons = append(rt.Reasons, failedTokens...)
 	}
 	if rt.Reasons == nil {
 		rt.Reasons = []reason{}
