@@ -2,7 +2,9 @@ package gate
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/teegate/teegate/admission"
 )
@@ -69,4 +71,49 @@ func BenchmarkVerifyParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkColdVersusVerification measures a cold 100-signer 3-of-3
+// evaluation against its own 300 verifications, done one after the other
+// on one goroutine and divided by the CPUs, in the same iterations, so
+// that the machine's drift affects both alike. ratio is the first over
+// the second: the cost of everything that is not verification, and of
+// imperfect parallelism.
+func BenchmarkColdVersusVerification(b *testing.B) {
+	sc := newScenario(b, 100, 3)
+	type sig struct {
+		pk     admission.PubKey
+		hex    string
+		digest [32]byte
+	}
+	var sigs []sig
+	for _, s := range sc.session.SelectedSigners {
+		digest := admission.PayloadDigest(s.Token.PayloadJSON)
+		for i, ts := range s.Token.Signatures {
+			pk, err := admission.ParsePubKey(sc.ks.Keys[i].PubkeyHex)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sigs = append(sigs, sig{pk, ts.SignatureHex, digest})
+		}
+	}
+	var evaluate, verify time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if r := New(sc.reg, sc.ks, sc.rev, Options{}).Evaluate(sc.session, testNow); r.Outcome != "allow" {
+			b.Fatal(r.Reasons)
+		}
+		evaluate += time.Since(start)
+		start = time.Now()
+		for _, s := range sigs {
+			if err := admission.Verify(s.pk, s.hex, s.digest); err != nil {
+				b.Fatal(err)
+			}
+		}
+		verify += time.Since(start)
+	}
+	floor := verify / time.Duration(runtime.GOMAXPROCS(0))
+	b.ReportMetric(evaluate.Seconds()*1000/float64(b.N), "evaluate-ms/op")
+	b.ReportMetric(floor.Seconds()*1000/float64(b.N), "verify/cpus-ms/op")
+	b.ReportMetric(float64(evaluate)/float64(floor), "ratio")
 }
