@@ -3,15 +3,14 @@ package cohort
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/fuzzprop"
 )
 
-// FuzzCheckRuntime: decoding and checking never panic, a decoded session
-// always gets a consistent decision, and the same input the same one.
+// FuzzCheckRuntime fuzzes the registry and the session together.
 func FuzzCheckRuntime(f *testing.F) {
 	reg, _ := os.ReadFile("../examples/registry.json")
 	for _, name := range []string{"session-start", "session-mid-grace", "session-vendor-outage", "session-rejected"} {
@@ -29,18 +28,18 @@ func FuzzCheckRuntime(f *testing.F) {
 	f.Fuzz(func(t *testing.T, regDoc, sessionDoc []byte, now uint64) {
 		reg, err := governance.DecodeRegistry("registry.json", regDoc, RegistryMembers)
 		if err != nil {
+			fuzzprop.InputError(t, err, "registry.json")
 			return
 		}
 		s, err := DecodeSession("session.json", sessionDoc)
 		if err != nil {
+			fuzzprop.InputError(t, err, "session.json")
 			return
 		}
-		d := CheckRuntime(reg, s, now)
-		if (d.Outcome == decision.Allow) != (len(d.Reasons) == 0) {
-			t.Fatalf("inconsistent decision %v", d)
+		d, signers := CheckRuntimeAttributed(reg, s, now)
+		if len(signers) != len(d.Reasons) {
+			t.Fatalf("%d attributions for %d reasons", len(signers), len(d.Reasons))
 		}
-		if again := CheckRuntime(reg, s, now); !reflect.DeepEqual(d, again) {
-			t.Fatalf("same input, different decisions")
-		}
+		fuzzprop.Decision(t, d, func() decision.Decision { return CheckRuntime(reg, s, now) }, false)
 	})
 }

@@ -3,15 +3,15 @@ package governance
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/internal/fuzzprop"
 )
 
 // FuzzCheckRegistry feeds arbitrary registry and event documents through
-// the decoders and the check: neither may panic, a decoded document always
-// gets a decision, and the same input always gets the same decision.
+// the decoders and the check, with and without the events, and checks the
+// properties of internal/fuzzprop on every input.
 func FuzzCheckRegistry(f *testing.F) {
 	reg, _ := os.ReadFile("../examples/registry.json")
 	events, _ := os.ReadFile("../examples/events.json")
@@ -27,18 +27,17 @@ func FuzzCheckRegistry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, regDoc, eventsDoc []byte, now uint64) {
 		reg, err := DecodeRegistry("registry.json", regDoc, Requirement{})
 		if err != nil {
+			fuzzprop.InputError(t, err, "registry.json")
 			return
 		}
 		log, err := DecodeAuditLog("events.json", eventsDoc)
 		if err != nil {
+			fuzzprop.InputError(t, err, "events.json")
 			log = nil
 		}
-		d := CheckRegistry(reg, log, now)
-		if (d.Outcome == decision.Allow) != (len(d.Reasons) == 0) || d.ValidatedAtUnix != now {
-			t.Fatalf("inconsistent decision %v", d)
-		}
-		if again := CheckRegistry(reg, log, now); !reflect.DeepEqual(d, again) {
-			t.Fatalf("same input, different decisions:\n%v\n%v", d, again)
+		for _, l := range []*AuditLog{nil, log} {
+			d := CheckRegistry(reg, l, now)
+			fuzzprop.Decision(t, d, func() decision.Decision { return CheckRegistry(reg, l, now) }, false)
 		}
 	})
 }

@@ -1,0 +1,67 @@
+// Package fuzzprop holds the properties every fuzz target of teegate
+// checks on every input: a decision or a clean input error, never both or
+// neither; the same input gives the same bytes out; and a decision of allow
+// carries no reason.
+package fuzzprop
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/internal/strictjson"
+)
+
+// InputError fails t unless err is a clean input error: a
+// *strictjson.Error naming file.
+func InputError(t *testing.T, err error, file string) {
+	t.Helper()
+	var e *strictjson.Error
+	if !errors.As(err, &e) || e.File != file || e.Error() == "" {
+		t.Fatalf("input error %v is not a *strictjson.Error naming %s", err, file)
+	}
+}
+
+// Output is what a check prints.
+type Output interface {
+	Marshal() ([]byte, error)
+}
+
+// Decision fails t unless d is a well-formed decision, and decide, run
+// again, prints the same bytes.
+func Decision(t *testing.T, d decision.Decision, decide func() decision.Decision, warnings bool) {
+	t.Helper()
+	switch d.Outcome {
+	case decision.Allow:
+		if len(d.Reasons) != 0 {
+			t.Fatalf("allow with reasons %v", d.Codes())
+		}
+	case decision.AllowWithWarnings:
+		if !warnings || len(d.Reasons) == 0 {
+			t.Fatalf("allow_with_warnings here, with %d reasons", len(d.Reasons))
+		}
+	case decision.Reject:
+		if len(d.Reasons) == 0 {
+			t.Fatal("reject without a reason")
+		}
+	default:
+		t.Fatalf("outcome %q", d.Outcome)
+	}
+	for _, r := range d.Reasons {
+		if r.Code == "" || r.Detail == "" {
+			t.Fatalf("reason without a code or detail: %+v", r)
+		}
+	}
+	Same(t, d, decide())
+}
+
+// Same fails t unless a and b print the same bytes.
+func Same(t *testing.T, a, b Output) {
+	t.Helper()
+	x, err1 := a.Marshal()
+	y, err2 := b.Marshal()
+	if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
+		t.Fatalf("the same input printed differently (%v, %v):\n%s\n%s", err1, err2, x, y)
+	}
+}
