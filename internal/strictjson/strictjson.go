@@ -40,6 +40,13 @@ import (
 // keeping a hostile file from exhausting memory before it is parsed.
 const MaxInputBytes = 16 << 20
 
+// MaxListLength bounds every array and object map of an input: operators,
+// events, keys, signatures, selected signers, denylist entries, history.
+// The largest real lists (a registry's operators, a cohort) are thousands;
+// a list of a hundred thousand is an attack on the checks' time, refused
+// before any check or signature runs.
+const MaxListLength = 100_000
+
 // Error is an input error: the document cannot be used, so no decision is
 // made about it.
 type Error struct {
@@ -291,7 +298,11 @@ func (w *walker) elements(n *node) error {
 	if open.Kind() == '{' {
 		end = '}'
 	}
-	for w.dec.PeekKind() != end {
+	for count := 0; w.dec.PeekKind() != end; count++ {
+		if count == MaxListLength {
+			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(),
+				fmt.Sprintf("more than %d entries", MaxListLength))
+		}
 		if end == '}' {
 			if _, err := w.dec.ReadToken(); err != nil { // the map key
 				return err

@@ -175,3 +175,19 @@ func TestDecodeRefusesOversizedDocument(t *testing.T) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
 	}
 }
+
+func TestDecodeRefusesLongLists(t *testing.T) {
+	list := func(n int) string {
+		return `{"id":"a","inner":{"name":"n","count":1,"tags":[` + strings.TrimSuffix(strings.Repeat(`"x",`, n), ",") +
+			`]},"items":[],"flag":false,"by_name":{}}`
+	}
+	var d doc
+	if err := Decode("f.json", []byte(list(MaxListLength)), &d, nil); err != nil {
+		t.Fatalf("a list of exactly the limit: %v", err)
+	}
+	err := Decode("f.json", []byte(list(MaxListLength+1)), &d, nil)
+	var e *Error
+	if !errors.As(err, &e) || !strings.HasPrefix(e.Pointer, "/inner/tags") || !strings.Contains(e.Msg, "more than 100000 entries") {
+		t.Fatalf("err = %v, want a refusal of /inner/tags", err)
+	}
+}
