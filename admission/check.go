@@ -64,7 +64,7 @@ func NewChecker(v *Verifier, reg *governance.Registry, ks *Keyset, rev *Revocati
 	var b decision.Builder
 	checkRegistryPolicy(&b, reg)
 	keys := checkKeyset(&b, v, ks, now)
-	checkDenylistFreshness(&b, rev, &reg.Enforcement, now)
+	governance.CheckDenylistFreshness(&b, rev.DenylistRefreshedAtUnix, &reg.Enforcement, now, freshnessCodes)
 	operators := make(map[string]*governance.Operator, len(reg.Operators))
 	for i := range reg.Operators {
 		if id := ident.Norm(reg.Operators[i].OperatorID); operators[id] == nil {
@@ -100,17 +100,19 @@ func checkRegistryPolicy(b *decision.Builder, reg *governance.Registry) {
 	if p, ok := governance.ParseProfile(reg.ProfileStatus); !ok || p != governance.ProfileMandatory {
 		b.Addf(CodeGovernanceProfileNotMandatory, "profile_status is %q; tokens are checked only under a mandatory profile", reg.ProfileStatus)
 	}
-	e := &reg.Enforcement
-	if e.AttestationMaxAgeSeconds > governance.MaxAttestationMaxAgeSeconds {
-		b.Addf(CodeAttestationMaxAgeExceedsHardCeiling, "enforcement.attestation_max_age_seconds is %d, above the hard ceiling of %d",
-			e.AttestationMaxAgeSeconds, governance.MaxAttestationMaxAgeSeconds)
-	}
-	if e.DenylistMaxStalenessSeconds == 0 {
-		b.Addf(CodeDenylistMaxStalenessInvalidZero, "enforcement.denylist_max_staleness_seconds must be greater than 0")
-	} else if e.DenylistMaxStalenessSeconds > governance.MaxDenylistStalenessSeconds {
-		b.Addf(CodeDenylistMaxStalenessExceedsHardCeiling, "enforcement.denylist_max_staleness_seconds is %d, above the hard ceiling of %d",
-			e.DenylistMaxStalenessSeconds, governance.MaxDenylistStalenessSeconds)
-	}
+	governance.CheckCeilings(b, &reg.Enforcement, ceilingCodes)
+}
+
+var ceilingCodes = governance.CeilingCodes{
+	AttestationMaxAgeAboveCeiling: CodeAttestationMaxAgeExceedsHardCeiling,
+	DenylistStalenessZero:         CodeDenylistMaxStalenessInvalidZero,
+	DenylistStalenessAboveCeiling: CodeDenylistMaxStalenessExceedsHardCeiling,
+}
+
+var freshnessCodes = governance.FreshnessCodes{
+	RefreshedAtInvalid: CodeDenylistRefreshedAtInvalid,
+	RefreshedInFuture:  CodeDenylistRefreshedAtInFuture,
+	Stale:              CodeDenylistStale,
 }
 
 // resolvedKey is a keyset key that may sign: it passed every check that
@@ -213,19 +215,6 @@ func checkKeyset(b *decision.Builder, v *Verifier, ks *Keyset, now uint64) map[s
 		b.Addf(CodeKeysetActiveInstancesBelowMinimum, "active keys span %d verifier instance(s); at least %d are required", len(activeInstances), MinDistinctVerifierSources)
 	}
 	return resolved
-}
-
-func checkDenylistFreshness(b *decision.Builder, rev *RevocationRegistry, e *governance.Enforcement, now uint64) {
-	refreshed := rev.DenylistRefreshedAtUnix
-	switch {
-	case refreshed == 0:
-		b.Addf(CodeDenylistRefreshedAtInvalid, "denylist_refreshed_at_unix must be greater than 0")
-	case refreshed > now:
-		b.Addf(CodeDenylistRefreshedAtInFuture, "the denylist was refreshed at %d, after now (%d)", refreshed, now)
-	case now-refreshed > e.DenylistMaxStalenessSeconds:
-		b.Addf(CodeDenylistStale, "the denylist is %d s old; enforcement.denylist_max_staleness_seconds is %d",
-			now-refreshed, e.DenylistMaxStalenessSeconds)
-	}
 }
 
 // revocations is a revocation map keyed by normalised id. Where several raw

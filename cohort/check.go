@@ -70,7 +70,7 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 		phase = PhaseSessionStart
 	}
 	checkShape(&b, s, e)
-	checkDenylistFreshness(&b, &s.Denylist, e, now)
+	governance.CheckDenylistFreshness(&b, s.Denylist.RefreshedAtUnix, e, now, freshnessCodes)
 	vendorCap := vendorCap(&b, s.VendorOutage, e.MaxSingleVendorSharePercent, now)
 	c := cohortCheck{
 		b:        &b,
@@ -98,6 +98,18 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 	return b.Decide(now), signers
 }
 
+var ceilingCodes = governance.CeilingCodes{
+	AttestationMaxAgeAboveCeiling: CodeAttestationMaxAgeExceedsHardCeiling,
+	DenylistStalenessZero:         CodeDenylistMaxStalenessInvalidZero,
+	DenylistStalenessAboveCeiling: CodeDenylistMaxStalenessExceedsHardCeiling,
+}
+
+var freshnessCodes = governance.FreshnessCodes{
+	RefreshedAtInvalid: CodeDenylistRefreshedAtInvalid,
+	RefreshedInFuture:  CodeDenylistRefreshedAtInFuture,
+	Stale:              CodeDenylistStale,
+}
+
 func checkPolicy(b *decision.Builder, reg *governance.Registry) {
 	e := &reg.Enforcement
 	if p, ok := governance.ParseProfile(reg.ProfileStatus); !ok || p != governance.ProfileMandatory {
@@ -106,16 +118,7 @@ func checkPolicy(b *decision.Builder, reg *governance.Registry) {
 	if e.GracePeriodSeconds > MaxGracePeriodSeconds {
 		b.Addf(CodeGracePeriodExceedsHardCeiling, "enforcement.grace_period_seconds is %d, above the hard ceiling of %d", e.GracePeriodSeconds, MaxGracePeriodSeconds)
 	}
-	if e.AttestationMaxAgeSeconds > governance.MaxAttestationMaxAgeSeconds {
-		b.Addf(CodeAttestationMaxAgeExceedsHardCeiling, "enforcement.attestation_max_age_seconds is %d, above the hard ceiling of %d",
-			e.AttestationMaxAgeSeconds, governance.MaxAttestationMaxAgeSeconds)
-	}
-	if e.DenylistMaxStalenessSeconds == 0 {
-		b.Addf(CodeDenylistMaxStalenessInvalidZero, "enforcement.denylist_max_staleness_seconds must be greater than 0")
-	} else if e.DenylistMaxStalenessSeconds > governance.MaxDenylistStalenessSeconds {
-		b.Addf(CodeDenylistMaxStalenessExceedsHardCeiling, "enforcement.denylist_max_staleness_seconds is %d, above the hard ceiling of %d",
-			e.DenylistMaxStalenessSeconds, governance.MaxDenylistStalenessSeconds)
-	}
+	governance.CheckCeilings(b, e, ceilingCodes)
 	if e.MinAttestedSignersPerCohort < MinAttestedSignersFloor {
 		b.Addf(CodeMinAttestedSignersBelowAbsoluteFloor, "enforcement.min_attested_signers_per_cohort is %d, below the floor of %d",
 			e.MinAttestedSignersPerCohort, MinAttestedSignersFloor)
@@ -142,17 +145,6 @@ func checkShape(b *decision.Builder, s *Session, e *governance.Enforcement) {
 	}
 	if len(s.SelectedSigners) == 0 {
 		b.Addf(CodeSelectedSignersEmpty, "no signers selected")
-	}
-}
-
-func checkDenylistFreshness(b *decision.Builder, d *Denylist, e *governance.Enforcement, now uint64) {
-	switch refreshed := d.RefreshedAtUnix; {
-	case refreshed == 0:
-		b.Addf(CodeDenylistRefreshedAtInvalid, "denylist.refreshed_at_unix must be greater than 0")
-	case refreshed > now:
-		b.Addf(CodeDenylistRefreshedAtInFuture, "the denylist was refreshed at %d, after now (%d)", refreshed, now)
-	case now-refreshed > e.DenylistMaxStalenessSeconds:
-		b.Addf(CodeDenylistStale, "the denylist is %d s old; enforcement.denylist_max_staleness_seconds is %d", now-refreshed, e.DenylistMaxStalenessSeconds)
 	}
 }
 
