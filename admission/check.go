@@ -309,7 +309,7 @@ func (c *tokenCheck) run(tok *Token) {
 	if !c.operator(p) {
 		return
 	}
-	c.signatures(entry, p, tok.Signatures, declared, PayloadDigest(payloadText))
+	c.signatures(entry, p, tok.Signatures, declared)
 }
 
 // payload checks the payload's own claims and its revocation, returning the
@@ -431,7 +431,7 @@ func containsNorm(list []string, v string) bool {
 // rotation one instance holds two keys, and must not count twice. At most
 // one signature is verified per declared key id, so the work is bounded by
 // the payload, whatever the length of the signature list.
-func (c *tokenCheck) signatures(entry *payloadEntry, p *Payload, sigs []TokenSignature, declared map[string]bool, digest [32]byte) {
+func (c *tokenCheck) signatures(entry *payloadEntry, p *Payload, sigs []TokenSignature, declared map[string]bool) {
 	if len(sigs) == 0 {
 		c.b.Addf(CodeTokenSignaturesMissing, "the token carries no signatures")
 	}
@@ -473,7 +473,7 @@ func (c *tokenCheck) signatures(entry *payloadEntry, p *Payload, sigs []TokenSig
 				s.VerifierKeyID, rec.RevokedAtUnix, reasonSuffix(rec))
 			continue
 		}
-		if err := c.v.verify(entry, key.pub, s.SignatureHex, digest); err != nil {
+		if err := c.v.verify(entry, key.pub, s.SignatureHex); err != nil {
 			c.b.Addf(CodeTokenSignatureVerificationFailed, "key %q: %v", s.VerifierKeyID, err)
 			continue
 		}

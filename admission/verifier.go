@@ -53,6 +53,7 @@ type payloadKey struct {
 }
 
 type payloadEntry struct {
+	digest  [32]byte // what the verifiers sign: SHA-256 of the payload text
 	payload *Payload
 	err     error
 	expires uint64 // payload expiry; 0 when it does not decode
@@ -97,7 +98,7 @@ func (v *Verifier) entry(keysetVersion uint64, text string, now uint64) *payload
 			return e
 		}
 	}
-	e := &payloadEntry{verified: map[signatureKey]error{}}
+	e := &payloadEntry{digest: PayloadDigest(text), verified: map[signatureKey]error{}}
 	e.payload, e.err = DecodePayload(text)
 	if e.err == nil {
 		// Forgotten at its expiry, and within a day whatever it claims: no
@@ -119,9 +120,9 @@ func (v *Verifier) entry(keysetVersion uint64, text string, now uint64) *payload
 	return e
 }
 
-func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string, digest [32]byte) error {
+func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string) error {
 	if v == nil {
-		return Verify(pk, signatureHex, digest)
+		return Verify(pk, signatureHex, e.digest)
 	}
 	k := signatureKey{pk.Hex, signatureHex}
 	v.mu.Lock()
@@ -130,7 +131,7 @@ func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string, diges
 	if ok {
 		return err
 	}
-	err = Verify(pk, signatureHex, digest)
+	err = Verify(pk, signatureHex, e.digest)
 	v.mu.Lock()
 	if len(e.verified) < maxSignaturesPerPayload {
 		e.verified[k] = err
