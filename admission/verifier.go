@@ -2,6 +2,7 @@ package admission
 
 import (
 	"sync"
+	"time"
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
@@ -26,6 +27,15 @@ type Verifier struct {
 	// nextExpiry is the earliest forget time among payloads; Prune has
 	// nothing to do before it.
 	nextExpiry uint64
+	obs        Observer // nil: nobody is told
+}
+
+// Observer is told of a Verifier's signature checks, for metrics: each
+// verification it performs, with how long it took, and each answered from
+// memory. Its methods are called concurrently and must be quick.
+type Observer interface {
+	Verified(elapsed time.Duration)
+	Remembered()
 }
 
 // Bounds on what a Verifier remembers, so that a flood of distinct tokens
@@ -65,8 +75,12 @@ type payloadEntry struct {
 type signatureKey struct{ pubkey, signature string }
 
 // NewVerifier returns a Verifier that remembers its work.
-func NewVerifier() *Verifier {
-	return &Verifier{pubkeys: map[string]pubkeyResult{}, payloads: map[payloadKey]*payloadEntry{}}
+func NewVerifier() *Verifier { return NewObservedVerifier(nil) }
+
+// NewObservedVerifier returns a Verifier that remembers its work and tells
+// obs (if not nil) about each signature check.
+func NewObservedVerifier(obs Observer) *Verifier {
+	return &Verifier{pubkeys: map[string]pubkeyResult{}, payloads: map[payloadKey]*payloadEntry{}, obs: obs}
 }
 
 func (v *Verifier) parsePubKey(s string) (PubKey, error) {
@@ -129,9 +143,16 @@ func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string) error
 	err, ok := e.verified[k]
 	v.mu.Unlock()
 	if ok {
+		if v.obs != nil {
+			v.obs.Remembered()
+		}
 		return err
 	}
+	start := time.Now()
 	err = Verify(pk, signatureHex, e.digest)
+	if v.obs != nil {
+		v.obs.Verified(time.Since(start))
+	}
 	v.mu.Lock()
 	if len(e.verified) < maxSignaturesPerPayload {
 		e.verified[k] = err

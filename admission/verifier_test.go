@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 )
 
 // A remembering Verifier decides exactly as CheckToken does, on every table
@@ -86,5 +87,45 @@ func TestVerifierForgetsWithinADay(t *testing.T) {
 	v.Prune(testNow + 86401)
 	if v.Len() != 0 {
 		t.Fatal("remembered for more than a day")
+	}
+}
+
+// countingObserver counts what a Verifier tells it.
+type countingObserver struct {
+	mu                   sync.Mutex
+	verified, remembered int
+}
+
+func (o *countingObserver) Verified(elapsed time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if elapsed <= 0 {
+		panic("a verification took no time")
+	}
+	o.verified++
+}
+
+func (o *countingObserver) Remembered() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.remembered++
+}
+
+// An observer hears of each verification once, and of each later check of
+// the same signature as remembered.
+func TestVerifierObserver(t *testing.T) {
+	obs := &countingObserver{}
+	v := NewObservedVerifier(obs)
+	f := validFixture()
+	tok := f.token(t)
+	v.CheckToken(f.reg, f.ks, tok, f.rev, testNow)
+	sigs := len(tok.Signatures)
+	if obs.verified != sigs || obs.remembered != 0 {
+		t.Fatalf("first check: %d verified, %d remembered; want %d, 0", obs.verified, obs.remembered, sigs)
+	}
+	v.CheckToken(f.reg, f.ks, tok, f.rev, testNow)
+	v.CheckToken(f.reg, f.ks, tok, f.rev, testNow)
+	if obs.verified != sigs || obs.remembered != 2*sigs {
+		t.Fatalf("two more checks: %d verified, %d remembered; want %d, %d", obs.verified, obs.remembered, sigs, 2*sigs)
 	}
 }

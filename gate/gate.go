@@ -26,6 +26,11 @@ type Options struct {
 	// NoCache turns off the verification cache, so that every evaluation
 	// verifies every signature again.
 	NoCache bool
+	// Verifier is the verification cache to use; nil makes a new one. A
+	// Verifier remembers only facts about keys, payload texts and
+	// signatures, never policy, so Gates built for successive versions of
+	// the documents can share one and keep its work.
+	Verifier *admission.Verifier
 }
 
 // Gate evaluates signing sessions against one registry, verifier keyset
@@ -46,7 +51,11 @@ func New(reg *governance.Registry, ks *admission.Keyset, rev *admission.Revocati
 	if g.workers <= 0 {
 		g.workers = runtime.GOMAXPROCS(0)
 	}
-	if !opts.NoCache {
+	switch {
+	case opts.NoCache:
+	case opts.Verifier != nil:
+		g.verifier = opts.Verifier
+	default:
 		g.verifier = admission.NewVerifier()
 	}
 	return g

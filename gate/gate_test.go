@@ -248,3 +248,33 @@ func TestGateCacheForgetsExpiredTokens(t *testing.T) {
 		t.Fatalf("%d expired tokens still cached", n)
 	}
 }
+
+// Gates built on successive versions of the documents can share one
+// Verifier: the second gate verifies nothing the first already did, and
+// still applies its own documents' policy.
+func TestGatesShareAVerifier(t *testing.T) {
+	sc := newScenario(t, 10, 2)
+	v := admission.NewVerifier()
+	if r := New(sc.reg, sc.ks, sc.rev, Options{Verifier: v}).Evaluate(sc.session, testNow); r.Outcome != decision.Allow {
+		t.Fatal(r.Reasons)
+	}
+	if n := v.Len(); n != 10 {
+		t.Fatalf("shared verifier holds %d payloads, want 10", n)
+	}
+	revoked := *sc.rev
+	revoked.RevokedTokenIDs = map[string]admission.RevocationRecord{"tok-op-0003": {RevokedAtUnix: testNow - 1}}
+	g2 := New(sc.reg, sc.ks, &revoked, Options{Verifier: v})
+	if g2.verifier != v {
+		t.Fatal("the gate did not use the shared verifier")
+	}
+	r := g2.Evaluate(sc.session, testNow)
+	if r.Outcome != decision.Reject {
+		t.Fatalf("the second gate ignored its revocation: %s", r.Outcome)
+	}
+	if n := v.Len(); n != 10 {
+		t.Fatalf("shared verifier holds %d payloads after the second gate, want 10", n)
+	}
+	if g := New(sc.reg, sc.ks, sc.rev, Options{Verifier: v, NoCache: true}); g.verifier != nil {
+		t.Fatal("NoCache did not win over a shared verifier")
+	}
+}
