@@ -36,6 +36,10 @@ Usage:
   teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]
   teegate gate --registry <path> --keyset <path> --revocation-registry <path>
                --session <path> [--now-unix <seconds>]
+  teegate serve --registry <path> --keyset <path> --revocation-registry <path>
+                [--listen <host:port>] [--decision-log <path>|-]
+                [--reload-interval <duration>] [--max-concurrent <n>]
+                [--now-unix <seconds>]
   teegate keygen --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
@@ -43,9 +47,11 @@ Usage:
 
 A check prints one JSON decision on stdout and exits 0 (allow, or
 allow_with_warnings), 1 (reject) or 2 (usage or input error, explained on
-stderr). keygen prints the new
-key's public key; token sign prints a signature entry and token assemble
-the token artifact, each exiting 0, or 2 with the reason on stderr.
+stderr). serve answers the gate and the checks over HTTP (docs/serve.md)
+until SIGINT or SIGTERM, and reloads its documents on SIGHUP. keygen
+prints the new key's public key; token sign prints a signature entry and
+token assemble the token artifact, each exiting 0, or 2 with the reason on
+stderr.
 `
 
 func main() {
@@ -77,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 		return token(args[1:], stdout, stderr, clock)
 	case "gate":
 		return gateCommand(args[1:], stdout, stderr, clock)
+	case "serve":
+		return serve(args[1:], stdout, stderr, clock)
 	case "check":
 		if len(args) < 2 {
 			fmt.Fprintf(stderr, "teegate check: missing the layer to check\n\n%s", usage)

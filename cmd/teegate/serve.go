@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/teegate/teegate/service"
+)
+
+// defaultListen is loopback: the decision service is reached by the
+// signer and coordinator on the same host unless an operator chooses to
+// expose it, behind whatever authentication the deployment provides.
+const defaultListen = "127.0.0.1:8340"
+
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--now-unix <seconds>]"
+
+// serve runs the decision service until SIGINT or SIGTERM, reloading the
+// governed documents on SIGHUP. Operational messages go to stderr; the
+// decision log goes to stdout unless --decision-log names a file.
+func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
+	a := checkArgs{
+		usage:    serveUsage,
+		required: []string{"--registry", "--keyset", "--revocation-registry"},
+		optional: []string{"--listen", "--decision-log", "--reload-interval", "--max-concurrent"},
+	}
+	if err := a.parse(args); err != nil {
+		return a.fail(stderr, err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	opts := service.Options{
+		Paths: service.Paths{Registry: a.values["--registry"], Keyset: a.values["--keyset"],
+			RevocationRegistry: a.values["--revocation-registry"]},
+		Clock: clock,
+		Log:   log,
+	}
+	if a.nowUnix != nil {
+		fixed := time.Unix(int64(min(*a.nowUnix, 1<<62)), 0)
+		opts.Clock = func() time.Time { return fixed }
+		log.Warn("the clock is fixed: every decision is made at --now-unix, for demonstrations and replays only", "now_unix", *a.nowUnix)
+	}
+	if v, ok := a.values["--reload-interval"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return a.fail(stderr, errUsage{"invalid value for --reload-interval: want a positive duration such as 2s"})
+		}
+		opts.ReloadInterval = d
+	}
+	if v, ok := a.values["--max-concurrent"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return a.fail(stderr, errUsage{"invalid value for --max-concurrent: want a positive integer"})
+		}
+		opts.MaxConcurrentDecisions = n
+	}
+	opts.DecisionLog = stdout
+	if path, ok := a.values["--decision-log"]; ok && path != "-" {
+		// Appended to, never truncated: the log is an audit record.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			return a.fail(stderr, fmt.Errorf("cannot open the decision log: %w", err))
+		}
+		defer f.Close()
+		opts.DecisionLog = f
+	}
+
+	svc, err := service.New(opts)
+	if err != nil {
+		return a.fail(stderr, err)
+	}
+	listen := defaultListen
+	if v, ok := a.values["--listen"]; ok {
+		listen = v
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return a.fail(stderr, err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			log.Info("SIGHUP: reloading the governed documents")
+			svc.Reload(true) // a refusal is logged inside
+		}
+	}()
+	if err := svc.Serve(ctx, ln); err != nil {
+		log.Error("serve", "error", err)
+		return exitError
+	}
+	return exitAllow
+}

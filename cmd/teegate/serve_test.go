@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// serveProcess is a teegate serve process and what it has logged so far.
+type serveProcess struct {
+	cmd  *exec.Cmd
+	url  string
+	logs chan string // stderr lines, as they come
+	seen []string
+}
+
+var servingLine = regexp.MustCompile(`msg=serving address=(\S+)`)
+
+// startServe runs the built binary with args and waits until it serves.
+func startServe(t *testing.T, bin string, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{cmd: exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...), logs: make(chan string, 100)}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stdout = io.Discard
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	go func() {
+		s := bufio.NewScanner(stderr)
+		for s.Scan() {
+			p.logs <- s.Text()
+		}
+		close(p.logs)
+	}()
+	line := p.waitFor(t, "msg=serving")
+	p.url = "http://" + servingLine.FindStringSubmatch(line)[1]
+	return p
+}
+
+// waitFor returns the first stderr line, from those not yet read, that
+// contains s.
+func (p *serveProcess) waitFor(t *testing.T, s string) string {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case line, ok := <-p.logs:
+			if !ok {
+				t.Fatalf("teegate serve ended before logging %q; it logged:\n%s", s, strings.Join(p.seen, "\n"))
+			}
+			p.seen = append(p.seen, line)
+			if strings.Contains(line, s) {
+				return line
+			}
+		case <-timeout:
+			t.Fatalf("teegate serve did not log %q within 20 s; it logged:\n%s", s, strings.Join(p.seen, "\n"))
+		}
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to+".new", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(to+".new", to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gateDecision(t *testing.T, url string, session []byte) string {
+	t.Helper()
+	resp, err := http.Post(url+"/v1/gate", "application/json", bytes.NewReader(session))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.Header.Get("Teegate-Decision")
+}
+
+// The binary serves the shipped examples, reloads on SIGHUP, and stops
+// cleanly on SIGTERM, writing its decision log to the named file.
+func TestServeCommand(t *testing.T) {
+	bin := buildTeegate(t)
+	dir := t.TempDir()
+	reg, ks, rev := filepath.Join(dir, "registry.json"), filepath.Join(dir, "keyset.json"), filepath.Join(dir, "revocation.json")
+	copyFile(t, "../../examples/registry.json", reg)
+	copyFile(t, "../../examples/gate/keyset.json", ks)
+	copyFile(t, "../../examples/gate/revocation.json", rev)
+	session, err := os.ReadFile("../../examples/gate/session.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decisionLog := filepath.Join(dir, "decisions.jsonl")
+
+	// Polling is slowed to an hour so that only SIGHUP can reload.
+	p := startServe(t, bin, "--registry", reg, "--keyset", ks, "--revocation-registry", rev,
+		"--now-unix", "1767225600", "--reload-interval", "1h", "--decision-log", decisionLog)
+	if got := gateDecision(t, p.url, session); got != "allow" {
+		t.Fatalf("gate on the examples: %q", got)
+	}
+
+	copyFile(t, "../../examples/gate/revocation-bravo-revoked.json", rev)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitFor(t, "governed documents reloaded")
+	if got := gateDecision(t, p.url, session); got != "reject" {
+		t.Fatalf("gate after SIGHUP with bravo revoked: %q", got)
+	}
+
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.waitFor(t, "msg=stopped")
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("teegate serve exited with %v", err)
+	}
+	log, err := os.ReadFile(decisionLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(log, []byte("\n")); n != 2 || !bytes.Contains(log, []byte(`"decision":"reject"`)) {
+		t.Fatalf("decision log:\n%s", log)
+	}
+}
+
+// Bad arguments and documents are usage errors: exit 2, the reason and the
+// usage line on stderr, and no server.
+func TestServeCommandRefuses(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no documents", []string{"serve"}, "missing required --registry"},
+		{"bad interval", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--reload-interval", "soon"},
+			"invalid value for --reload-interval"},
+		{"bad limit", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--max-concurrent", "0"},
+			"invalid value for --max-concurrent"},
+		{"missing file", []string{"serve", "--registry", "../../examples/registry.json", "--keyset", "nope.json", "--revocation-registry", "v"},
+			"failed to read file [nope.json]"},
+		{"rejected registry", []string{"serve", "--registry", "../../examples/registry-rejected.json", "--keyset", "../../examples/gate/keyset.json",
+			"--revocation-registry", "../../examples/gate/revocation.json", "--now-unix", "1767225600"},
+			"../../examples/registry-rejected.json: layer A rejects the registry"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(c.args, &stdout, &stderr, time.Now)
+			if code != exitError || !strings.Contains(stderr.String(), c.want) || !strings.Contains(stderr.String(), serveUsage) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant %q", code, stderr.String(), c.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout: %s", stdout.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,248 @@
+package service
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/gate"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/strictjson"
+)
+
+// Document names one of the governed documents the service holds.
+type Document string
+
+const (
+	DocRegistry           Document = "registry"
+	DocKeyset             Document = "keyset"
+	DocRevocationRegistry Document = "revocation_registry"
+)
+
+// documents lists them in the order they are loaded and reported.
+var documents = [...]Document{DocRegistry, DocKeyset, DocRevocationRegistry}
+
+// Paths name the files of the governed documents.
+type Paths struct {
+	Registry           string
+	Keyset             string
+	RevocationRegistry string
+}
+
+func (p Paths) of(d Document) string {
+	switch d {
+	case DocRegistry:
+		return p.Registry
+	case DocKeyset:
+		return p.Keyset
+	default:
+		return p.RevocationRegistry
+	}
+}
+
+// DocumentInfo identifies the version of a governed document in force, for
+// readiness reports, metrics and the decision log.
+type DocumentInfo struct {
+	Path string `json:"path"`
+	// SHA256 is the digest of the file's bytes: the version that decisions
+	// name, whatever the document says of itself.
+	SHA256 string `json:"sha256"`
+	// Generation counts the contents loaded since the service started,
+	// from 1; it grows when the file's bytes change, not when it is only
+	// touched.
+	Generation   uint64 `json:"generation"`
+	LoadedAtUnix int64  `json:"loaded_at_unix"`
+}
+
+// snapshot is one consistent set of governed documents and the gate built
+// from them. It is never modified once published: a reload builds a new
+// one and swaps the pointer, so a request sees one set from start to end.
+type snapshot struct {
+	registry   *governance.Registry
+	keyset     *admission.Keyset
+	revocation *admission.RevocationRegistry
+	gate       *gate.Gate
+	info       [len(documents)]DocumentInfo
+}
+
+func (s *snapshot) infoOf(d Document) DocumentInfo {
+	for i, x := range documents {
+		if x == d {
+			return s.info[i]
+		}
+	}
+	panic("unknown document " + d)
+}
+
+// fileState is what a file looked like when it was last read, so that a
+// poll can tell a change without reading it again.
+type fileState struct {
+	info os.FileInfo
+}
+
+func (f fileState) same(fi os.FileInfo) bool {
+	return f.info != nil && os.SameFile(f.info, fi) && f.info.Size() == fi.Size() && f.info.ModTime().Equal(fi.ModTime())
+}
+
+// ReloadError is why the last reload was refused. The documents in force
+// before it stay in force.
+type ReloadError struct {
+	AtUnix  int64  `json:"at_unix"`
+	Message string `json:"message"`
+}
+
+// store holds the snapshot in force and reloads it.
+type store struct {
+	paths    Paths
+	verifier *admission.Verifier // shared by every snapshot's gate
+	workers  int
+
+	current atomic.Pointer[snapshot]
+
+	mu      sync.Mutex // serialises reloads and guards what follows
+	seen    [len(documents)]fileState
+	lastErr *ReloadError
+}
+
+// errRegistryRejected marks a registry that decodes but that layer A
+// rejects: governance has not approved what it says.
+var errRegistryRejected = errors.New("layer A rejects the registry")
+
+// reload reads the governed documents and, if any changed and all of them
+// load and validate, puts the new set in force. Unless force is set, files
+// whose size, modification time and identity are unchanged are not read
+// again. It reports whether a new set was put in force.
+func (st *store) reload(now time.Time, force bool) (bool, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+
+	old := st.current.Load()
+	var stats [len(documents)]os.FileInfo
+	changed := old == nil || force
+	for i, d := range documents {
+		fi, err := os.Stat(st.paths.of(d))
+		if err != nil {
+			return false, st.refuse(now, &strictjson.Error{Op: strictjson.OpRead, File: st.paths.of(d), Offset: -1, Msg: err.Error(), Err: err})
+		}
+		stats[i] = fi
+		if !st.seen[i].same(fi) {
+			changed = true
+		}
+	}
+	if !changed {
+		return false, nil
+	}
+	// Remember what was read even if it is refused, so a bad file is
+	// reported once, not on every poll; its next change is read again.
+	for i := range documents {
+		st.seen[i] = fileState{stats[i]}
+	}
+	next, err := st.load(old, now)
+	if err != nil {
+		return false, st.refuse(now, err)
+	}
+	if next == nil {
+		return false, nil // touched, but the same bytes
+	}
+	st.current.Store(next)
+	st.lastErr = nil
+	return true, nil
+}
+
+func (st *store) refuse(now time.Time, err error) error {
+	st.lastErr = &ReloadError{AtUnix: now.Unix(), Message: err.Error()}
+	return err
+}
+
+// load reads and validates every document, reusing the decoded form of
+// those whose bytes did not change. It returns nil when nothing changed.
+func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
+	next := &snapshot{}
+	if old != nil {
+		*next = *old
+	}
+	changed := false
+	for i, d := range documents {
+		path := st.paths.of(d)
+		data, err := strictjson.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		digest := hex.EncodeToString(sum[:])
+		if old != nil && old.info[i].SHA256 == digest && old.info[i].Path == path {
+			continue
+		}
+		if err := next.decode(d, path, data, now); err != nil {
+			return nil, err
+		}
+		changed = true
+		next.info[i] = DocumentInfo{Path: path, SHA256: digest, Generation: next.info[i].Generation + 1, LoadedAtUnix: now.Unix()}
+	}
+	if !changed {
+		return nil, nil
+	}
+	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier})
+	return next, nil
+}
+
+// decode decodes one document into s and validates it. The registry is
+// decoded with every member required, so that it serves every layer, and
+// must pass layer A: a registry governance would reject is never put in
+// force. The keyset and revocation registry are checked per token, by
+// layer B, as the CLI checks them.
+func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) (err error) {
+	switch d {
+	case DocRegistry:
+		reg, err := governance.DecodeRegistry(path, data, governance.Requirement{})
+		if err != nil {
+			return err
+		}
+		if dec := governance.CheckRegistry(reg, nil, unixSeconds(now)); dec.Outcome == decision.Reject {
+			return fmt.Errorf("%s: %w: %s", path, errRegistryRejected, joinCodes(dec.Codes()))
+		}
+		s.registry = reg
+	case DocKeyset:
+		s.keyset, err = admission.DecodeKeyset(path, data)
+	case DocRevocationRegistry:
+		s.revocation, err = admission.DecodeRevocationRegistry(path, data)
+	}
+	return err
+}
+
+func joinCodes(codes []decision.Code) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+// denylistAge is how old the denylist in force is at now, in seconds, and
+// whether it is within the registry's staleness bound. A denylist dated in
+// the future is not fresh: its clock cannot be trusted.
+func (s *snapshot) denylistAge(now uint64) (age uint64, fresh bool) {
+	refreshed := s.revocation.DenylistRefreshedAtUnix
+	if refreshed > now {
+		return 0, false
+	}
+	age = now - refreshed
+	return age, age <= s.registry.Enforcement.DenylistMaxStalenessSeconds
+}
+
+// unixSeconds is now as the checks take it. A clock before 1970 is read
+// as 0, which every window check fails: the service fails closed.
+func unixSeconds(now time.Time) uint64 {
+	if s := now.Unix(); s > 0 {
+		return uint64(s)
+	}
+	return 0
+}

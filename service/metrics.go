@@ -1,0 +1,151 @@
+package service
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/teegate/teegate/decision"
+)
+
+// metrics are the service's Prometheus metrics, on its own registry so
+// that embedding the service in another program adds nothing to that
+// program's default registry. No label takes an identifier (operator,
+// signer, session, token, key): label values are endpoints, layers,
+// outcomes, reason codes and document names, all fixed sets.
+type metrics struct {
+	registry *prometheus.Registry
+
+	decisions       *prometheus.CounterVec   // endpoint, outcome
+	reasons         *prometheus.CounterVec   // endpoint, layer, code
+	decisionSeconds *prometheus.HistogramVec // endpoint
+	inputErrors     *prometheus.CounterVec   // endpoint, status
+	overloaded      *prometheus.CounterVec   // endpoint
+	inFlight        prometheus.Gauge
+	verifySeconds   prometheus.Histogram
+	cacheHits       prometheus.Counter
+	reloads         *prometheus.CounterVec // result
+}
+
+// Buckets of the latency histograms, in seconds. Decisions span a cached
+// single-token check (tens of microseconds) to a cold thousand-signer gate
+// (about a second on two cores); one BIP-340 verification is 40-250 µs.
+var (
+	decisionBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+	verifyBuckets   = []float64{0.00002, 0.00005, 0.0001, 0.00015, 0.0002, 0.0003, 0.0005, 0.001, 0.0025, 0.01}
+)
+
+func newMetrics(s *Service) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teegate_decisions_total", Help: "Decisions made, by endpoint and outcome.",
+		}, []string{"endpoint", "outcome"}),
+		reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teegate_decision_reasons_total", Help: "Reasons given in decisions, by endpoint, layer and reason code.",
+		}, []string{"endpoint", "layer", "code"}),
+		decisionSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "teegate_decision_duration_seconds", Help: "Time to decide a request, from its decoded documents to its decision.",
+			Buckets: decisionBuckets,
+		}, []string{"endpoint"}),
+		inputErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teegate_input_errors_total", Help: "Requests refused without a decision, by endpoint and HTTP status.",
+		}, []string{"endpoint", "status"}),
+		overloaded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teegate_overloaded_total", Help: "Decision requests turned away because the concurrency limit stayed full.",
+		}, []string{"endpoint"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teegate_decisions_in_flight", Help: "Decision requests being decided now.",
+		}),
+		verifySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "teegate_signature_verification_duration_seconds", Help: "Time of each BIP-340 signature verification performed (cache hits excluded).",
+			Buckets: verifyBuckets,
+		}),
+		cacheHits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "teegate_signature_cache_hits_total", Help: "Signature checks answered from the verification cache.",
+		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teegate_reloads_total", Help: "Attempts to put changed governed documents in force, by result (success, failure).",
+		}, []string{"result"}),
+	}
+	m.registry.MustRegister(m.decisions, m.reasons, m.decisionSeconds, m.inputErrors, m.overloaded, m.inFlight,
+		m.verifySeconds, m.cacheHits, m.reloads, documentCollector{s},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, r := range []string{reloadSuccess, reloadFailure} {
+		m.reloads.WithLabelValues(r) // exported at 0 from the start, so rate() works
+	}
+	return m
+}
+
+const (
+	reloadSuccess = "success"
+	reloadFailure = "failure"
+)
+
+// Verified and Remembered make metrics an admission.Observer.
+func (m *metrics) Verified(elapsed time.Duration) { m.verifySeconds.Observe(elapsed.Seconds()) }
+func (m *metrics) Remembered()                    { m.cacheHits.Inc() }
+
+// decided counts one decision.
+func (m *metrics) decided(endpoint string, outcome decision.Outcome, reasons []layerCode, elapsed time.Duration) {
+	m.decisions.WithLabelValues(endpoint, string(outcome)).Inc()
+	for _, r := range reasons {
+		m.reasons.WithLabelValues(endpoint, r.layer, string(r.code)).Inc()
+	}
+	m.decisionSeconds.WithLabelValues(endpoint).Observe(elapsed.Seconds())
+}
+
+// documentCollector reports the governed documents in force, read at
+// scrape time so that ages are current.
+type documentCollector struct{ s *Service }
+
+var (
+	docGenerationDesc = prometheus.NewDesc("teegate_document_generation",
+		"Contents of the governed document loaded since start (grows on each accepted change).", []string{"document"}, nil)
+	docLoadedDesc = prometheus.NewDesc("teegate_document_loaded_timestamp_seconds",
+		"When the governed document in force was loaded, Unix seconds.", []string{"document"}, nil)
+	docAgeDesc = prometheus.NewDesc("teegate_document_age_seconds",
+		"Seconds since the governed document in force was loaded.", []string{"document"}, nil)
+	keysetVersionDesc = prometheus.NewDesc("teegate_keyset_version",
+		"keyset_version of the verifier keyset in force.", nil, nil)
+	denylistAgeDesc = prometheus.NewDesc("teegate_denylist_age_seconds",
+		"Age of the denylist in force (now - denylist_refreshed_at_unix); 0 when it is dated in the future.", nil, nil)
+	denylistMaxDesc = prometheus.NewDesc("teegate_denylist_max_staleness_seconds",
+		"The registry's denylist_max_staleness_seconds: the age past which the service is not ready.", nil, nil)
+	readyDesc = prometheus.NewDesc("teegate_ready",
+		"1 when the service is ready to admit sessions, else 0 (see /readyz).", nil, nil)
+	reloadErrorDesc = prometheus.NewDesc("teegate_last_reload_failed",
+		"1 when the last attempt to load changed documents was refused and older ones stay in force.", nil, nil)
+)
+
+func (documentCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{docGenerationDesc, docLoadedDesc, docAgeDesc, keysetVersionDesc, denylistAgeDesc, denylistMaxDesc, readyDesc, reloadErrorDesc} {
+		ch <- d
+	}
+}
+
+func (c documentCollector) Collect(ch chan<- prometheus.Metric) {
+	now := c.s.clock()
+	snap := c.s.store.current.Load()
+	for i, d := range documents {
+		info := snap.info[i]
+		ch <- prometheus.MustNewConstMetric(docGenerationDesc, prometheus.GaugeValue, float64(info.Generation), string(d))
+		ch <- prometheus.MustNewConstMetric(docLoadedDesc, prometheus.GaugeValue, float64(info.LoadedAtUnix), string(d))
+		ch <- prometheus.MustNewConstMetric(docAgeDesc, prometheus.GaugeValue, float64(max(0, now.Unix()-info.LoadedAtUnix)), string(d))
+	}
+	ch <- prometheus.MustNewConstMetric(keysetVersionDesc, prometheus.GaugeValue, float64(snap.keyset.KeysetVersion))
+	age, _ := snap.denylistAge(unixSeconds(now))
+	ch <- prometheus.MustNewConstMetric(denylistAgeDesc, prometheus.GaugeValue, float64(age))
+	ch <- prometheus.MustNewConstMetric(denylistMaxDesc, prometheus.GaugeValue, float64(snap.registry.Enforcement.DenylistMaxStalenessSeconds))
+	ready := 0.0
+	if c.s.readiness(now).Ready {
+		ready = 1
+	}
+	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, ready)
+	failed := 0.0
+	if c.s.lastReloadError() != nil {
+		failed = 1
+	}
+	ch <- prometheus.MustNewConstMetric(reloadErrorDesc, prometheus.GaugeValue, failed)
+}

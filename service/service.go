@@ -1,0 +1,283 @@
+// Package service is teegate's admission decision service: a policy
+// decision point that answers the session gate and the four checks over
+// HTTP, from governed documents it loads from files and keeps current.
+//
+// The registry, verifier keyset and revocation registry are loaded when the
+// service starts and put in force as one set. A poll (and Reload, which
+// teegate serve calls on SIGHUP) notices when their files change and loads
+// them again; a set that fails to load or validate is refused, logged and
+// reported, and the set before it stays in force. Requests carry only what
+// varies per call: a session, a token, a cohort, an enforcement context.
+//
+// Every decision is the one the CLI prints for the same documents at the
+// same time; the service adds a decision id, a JSON line in the decision
+// log and Prometheus metrics.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/teegate/teegate/admission"
+)
+
+// Options are the service's deployment settings. Zero values mean the
+// defaults named beside them.
+type Options struct {
+	// Paths name the governed documents' files.
+	Paths Paths
+	// Clock tells the time of every decision and of readiness; nil means
+	// time.Now. teegate serve --now-unix fixes it, for demonstrations and
+	// replays.
+	Clock func() time.Time
+	// DecisionLog receives one JSON line per decision; nil discards them.
+	DecisionLog io.Writer
+	// Log receives operational messages: start, reloads and refusals. Nil
+	// discards them.
+	Log *slog.Logger
+	// ReloadInterval is how often the files are checked for change
+	// (DefaultReloadInterval); negative turns polling off, leaving Reload.
+	ReloadInterval time.Duration
+	// MaxConcurrentDecisions bounds the requests decided at once, and so
+	// the memory their bodies hold (DefaultMaxConcurrentDecisions).
+	MaxConcurrentDecisions int
+	// QueueTimeout is how long a request waits for a decision slot before
+	// it is turned away with 503 (DefaultQueueTimeout).
+	QueueTimeout time.Duration
+	// ShutdownTimeout is how long Serve waits, once stopped, for requests
+	// in flight to finish (DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+	// Workers is how many tokens one gate evaluation verifies at once; 0
+	// means one per CPU.
+	Workers int
+}
+
+// Defaults of Options.
+const (
+	// DefaultReloadInterval: the plan allows a denylist at most 60 s old at
+	// session start; polling every 2 s spends little of that budget.
+	DefaultReloadInterval = 2 * time.Second
+	// DefaultQueueTimeout: a caller about to sign would rather hear "busy"
+	// quickly and retry than wait behind a burst.
+	DefaultQueueTimeout = 2 * time.Second
+	// DefaultShutdownTimeout: the slowest decision (a cold thousand-signer
+	// gate on two cores) takes about a second.
+	DefaultShutdownTimeout = 30 * time.Second
+)
+
+// DefaultMaxConcurrentDecisions is four per CPU: decisions are CPU-bound,
+// so more in parallel only queue inside the scheduler while holding their
+// request bodies in memory.
+func DefaultMaxConcurrentDecisions() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// HTTP server timeouts. Bodies are at most a few tens of megabytes and
+// decisions take at most seconds, so anything slower is a stuck or hostile
+// client.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+)
+
+// Service is the decision service. Build it with New, then Serve it.
+type Service struct {
+	opts     Options
+	clock    func() time.Time
+	log      *slog.Logger
+	decLog   *slog.Logger
+	store    *store
+	metrics  *metrics
+	verifier *admission.Verifier
+	slots    chan struct{}
+	draining atomic.Bool
+}
+
+// New loads the governed documents and returns a service ready to serve
+// them. Documents that fail to load or validate are an error: the service
+// does not start without a set to enforce.
+func New(opts Options) (*Service, error) {
+	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	decisionLog := opts.DecisionLog
+	if decisionLog == nil {
+		decisionLog = io.Discard
+	}
+	s.decLog = slog.New(slog.NewJSONHandler(decisionLog, nil))
+	if s.opts.ReloadInterval == 0 {
+		s.opts.ReloadInterval = DefaultReloadInterval
+	}
+	if s.opts.MaxConcurrentDecisions <= 0 {
+		s.opts.MaxConcurrentDecisions = DefaultMaxConcurrentDecisions()
+	}
+	if s.opts.QueueTimeout <= 0 {
+		s.opts.QueueTimeout = DefaultQueueTimeout
+	}
+	if s.opts.ShutdownTimeout <= 0 {
+		s.opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	s.slots = make(chan struct{}, s.opts.MaxConcurrentDecisions)
+	s.metrics = newMetrics(s)
+	s.verifier = admission.NewObservedVerifier(s.metrics)
+	s.store = &store{paths: opts.Paths, verifier: s.verifier, workers: opts.Workers}
+	if _, err := s.store.reload(s.clock(), true); err != nil {
+		return nil, err
+	}
+	s.logDocuments("governed documents in force")
+	return s, nil
+}
+
+// Reload checks the governed documents' files and puts a changed set in
+// force if it loads and validates. force reads the files even if they look
+// unchanged, as teegate serve does on SIGHUP. A refused set is logged,
+// counted and reported by /readyz; the set in force stays.
+func (s *Service) Reload(force bool) error {
+	changed, err := s.store.reload(s.clock(), force)
+	switch {
+	case err != nil:
+		s.metrics.reloads.WithLabelValues(reloadFailure).Inc()
+		s.log.Error("governed documents refused; the previous set stays in force", "error", err)
+	case changed:
+		s.metrics.reloads.WithLabelValues(reloadSuccess).Inc()
+		s.logDocuments("governed documents reloaded")
+	}
+	return err
+}
+
+func (s *Service) logDocuments(msg string) {
+	snap := s.store.current.Load()
+	attrs := make([]any, 0, len(documents))
+	for i, d := range documents {
+		attrs = append(attrs, slog.Group(string(d), "path", snap.info[i].Path, "sha256", snap.info[i].SHA256, "generation", snap.info[i].Generation))
+	}
+	s.log.Info(msg, attrs...)
+}
+
+func (s *Service) lastReloadError() *ReloadError {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	return s.store.lastErr
+}
+
+// Serve answers requests on ln until ctx is done, polling the documents
+// for change meanwhile. It then stops accepting connections, reports not
+// ready, and waits up to ShutdownTimeout for requests in flight to finish.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	pollDone := make(chan struct{})
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	go func() {
+		defer close(pollDone)
+		s.poll(pollCtx)
+	}()
+	defer func() { stopPoll(); <-pollDone }()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.log.Info("serving", "address", ln.Addr().String())
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.log.Info("shutting down; finishing requests in flight", "timeout", s.opts.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+func (s *Service) poll(ctx context.Context) {
+	if s.opts.ReloadInterval < 0 {
+		return
+	}
+	t := time.NewTicker(s.opts.ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Reload(false) // a refusal is logged and counted inside
+		}
+	}
+}
+
+// Readiness is the body of /readyz.
+type Readiness struct {
+	Ready bool `json:"ready"`
+	// Problems say why the service is not ready; empty when it is.
+	Problems                    []string     `json:"problems"`
+	NowUnix                     int64        `json:"now_unix"`
+	DenylistAgeSeconds          uint64       `json:"denylist_age_seconds"`
+	DenylistMaxStalenessSeconds uint64       `json:"denylist_max_staleness_seconds"`
+	Documents                   DocumentSet  `json:"documents"`
+	LastReloadError             *ReloadError `json:"last_reload_error"`
+}
+
+// DocumentSet describes the governed documents in force.
+type DocumentSet struct {
+	Registry           DocumentInfo `json:"registry"`
+	Keyset             DocumentInfo `json:"keyset"`
+	RevocationRegistry DocumentInfo `json:"revocation_registry"`
+}
+
+// readiness says whether the service may be sent sessions to admit. It is
+// not ready while draining, or when the denylist in force is older than the
+// registry's denylist_max_staleness_seconds: session_start decisions would
+// then all reject (layers B and C check freshness), so traffic belongs
+// elsewhere until a fresh denylist is loaded.
+func (s *Service) readiness(now time.Time) Readiness {
+	snap := s.store.current.Load()
+	age, fresh := snap.denylistAge(unixSeconds(now))
+	r := Readiness{
+		Ready:                       true,
+		Problems:                    []string{},
+		NowUnix:                     now.Unix(),
+		DenylistAgeSeconds:          age,
+		DenylistMaxStalenessSeconds: snap.registry.Enforcement.DenylistMaxStalenessSeconds,
+		Documents:                   DocumentSet{snap.info[0], snap.info[1], snap.info[2]},
+		LastReloadError:             s.lastReloadError(),
+	}
+	if !fresh {
+		r.Ready = false
+		if snap.revocation.DenylistRefreshedAtUnix > unixSeconds(now) {
+			r.Problems = append(r.Problems, fmt.Sprintf("the denylist is dated %d, in the future", snap.revocation.DenylistRefreshedAtUnix))
+		} else {
+			r.Problems = append(r.Problems, fmt.Sprintf("the denylist is %d s old, beyond denylist_max_staleness_seconds (%d)", age, r.DenylistMaxStalenessSeconds))
+		}
+	}
+	if s.draining.Load() {
+		r.Ready = false
+		r.Problems = append(r.Problems, "shutting down")
+	}
+	return r
+}

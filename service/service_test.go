@@ -1,0 +1,663 @@
+package service
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/cohort"
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/enforce"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/strictjson"
+)
+
+// The gate endpoint answers exactly what the library (and so teegate gate)
+// decides on the same documents at the same instant, allow and reject.
+func TestGateAnswersTheLibrarysDecision(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+
+	r := ts.post(t, "/v1/gate", f.session)
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	if want := f.library(t, f.session, testNow); !bytes.Equal(r.body, want) {
+		t.Fatalf("body\n%s\nwant\n%s", r.body, want)
+	}
+	if got := r.header.Get("Teegate-Decision"); got != "allow" {
+		t.Errorf("Teegate-Decision = %q", got)
+	}
+	if id := r.header.Get("Teegate-Decision-Id"); len(id) < 20 {
+		t.Errorf("Teegate-Decision-Id = %q, want a random id", id)
+	}
+
+	f.write(t, DocRevocationRegistry, readExample(t, "gate/revocation-bravo-revoked.json"))
+	if err := ts.svc.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	r = ts.post(t, "/v1/gate", f.session)
+	if want := f.library(t, f.session, testNow); r.status != http.StatusOK || !bytes.Equal(r.body, want) {
+		t.Fatalf("after revoking bravo: status %d, body\n%s\nwant\n%s", r.status, r.body, want)
+	}
+	if !bytes.Contains(r.body, []byte(`"decision": "reject"`)) || r.header.Get("Teegate-Decision") != "reject" {
+		t.Fatalf("bravo's revocation did not reject: %s", r.body)
+	}
+}
+
+// Each check endpoint answers the layer's own decision, from documents in
+// the body or, for the governed ones it lacks, the service's.
+func TestChecksAnswerTheLayersDecision(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	ex := func(name string) jsontext.Value { return jsontext.Value(readExample(t, name)) }
+	body := func(members map[string]jsontext.Value) []byte {
+		b, err := json.Marshal(members, json.Deterministic(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	mustDecode := func(v any, err error) any {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	reg := mustDecode(governance.DecodeRegistry("r", readExample(t, "registry.json"), governance.Requirement{})).(*governance.Registry)
+	rejected := mustDecode(governance.DecodeRegistry("r", readExample(t, "registry-rejected.json"), governance.Requirement{})).(*governance.Registry)
+	events := mustDecode(governance.DecodeAuditLog("e", readExample(t, "events.json"))).(*governance.AuditLog)
+	tokKs := mustDecode(admission.DecodeKeyset("k", readExample(t, "token/keyset.json"))).(*admission.Keyset)
+	gateKs := mustDecode(admission.DecodeKeyset("k", readExample(t, "gate/keyset.json"))).(*admission.Keyset)
+	tok := mustDecode(admission.DecodeToken("t", readExample(t, "token/token.json"))).(*admission.Token)
+	tokRev := mustDecode(admission.DecodeRevocationRegistry("v", readExample(t, "token/revocation-revoked.json"))).(*admission.RevocationRegistry)
+	gateRev := mustDecode(admission.DecodeRevocationRegistry("v", readExample(t, "gate/revocation.json"))).(*admission.RevocationRegistry)
+	rs := mustDecode(cohort.DecodeSession("s", readExample(t, "runtime/session-rejected.json"))).(*cohort.Session)
+	ctx := mustDecode(enforce.DecodeContext("c", readExample(t, "enforcement/context-hard-canary.json"))).(*enforce.Context)
+
+	for _, c := range []struct {
+		name, path string
+		body       []byte
+		want       decision.Decision
+	}{
+		{"registry from the body, with events", "/v1/check/registry",
+			body(map[string]jsontext.Value{"registry": ex("registry.json"), "events": ex("events.json")}),
+			governance.CheckRegistry(reg, events, testNow)},
+		{"a rejected registry from the body", "/v1/check/registry",
+			body(map[string]jsontext.Value{"registry": ex("registry-rejected.json")}),
+			governance.CheckRegistry(rejected, nil, testNow)},
+		{"the service's registry", "/v1/check/registry", []byte(`{}`),
+			governance.CheckRegistry(reg, nil, testNow)},
+		{"token with every document in the body", "/v1/check/token",
+			body(map[string]jsontext.Value{"registry": ex("registry.json"), "keyset": ex("token/keyset.json"),
+				"token": ex("token/token.json"), "revocation_registry": ex("token/revocation-revoked.json")}),
+			admission.CheckToken(reg, tokKs, tok, tokRev, testNow)},
+		{"token against the service's documents", "/v1/check/token",
+			body(map[string]jsontext.Value{"token": ex("token/token.json")}),
+			admission.CheckToken(reg, gateKs, tok, gateRev, testNow)},
+		{"runtime", "/v1/check/runtime",
+			body(map[string]jsontext.Value{"session": ex("runtime/session-rejected.json")}),
+			cohort.CheckRuntime(reg, rs, testNow)},
+		{"enforcement", "/v1/check/enforcement",
+			body(map[string]jsontext.Value{"registry": ex("registry.json"), "context": ex("enforcement/context-hard-canary.json")}),
+			enforce.CheckEnforcement(reg, ctx, testNow)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want, err := c.want.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := ts.post(t, c.path, c.body)
+			if r.status != http.StatusOK || !bytes.Equal(r.body, want) {
+				t.Fatalf("status %d, body\n%s\nwant\n%s", r.status, r.body, want)
+			}
+			if got := r.header.Get("Teegate-Decision"); got != string(c.want.Outcome) {
+				t.Errorf("Teegate-Decision = %q, want %q", got, c.want.Outcome)
+			}
+		})
+	}
+}
+
+// Bad requests get a 4xx JSON error that says what is wrong and where,
+// and no decision: nothing is logged as decided.
+func TestBadRequests(t *testing.T) {
+	f := newFixture(t)
+	var decisions bytes.Buffer
+	opts := f.options()
+	opts.DecisionLog = &decisions
+	ts := f.start(t, opts)
+
+	tooLarge := append([]byte(`{"session_id": "`), bytes.Repeat([]byte("a"), strictjson.MaxInputBytes)...)
+	for _, c := range []struct {
+		name, method, path, contentType string
+		body                            []byte
+		status                          int
+		message, member                 string
+	}{
+		{"not JSON", "POST", "/v1/gate", "application/json", []byte(`{"session_id": `), 400, "unexpected end of input", "/session_id"},
+		{"unknown member", "POST", "/v1/gate", "application/json", []byte(`{"sesion_id": "x"}`), 400, "unknown member", "/sesion_id"},
+		{"wrong type", "POST", "/v1/gate", "application/json", []byte(`{"threshold": "3"}`), 400, "want an unsigned 64-bit integer", "/threshold"},
+		{"missing member", "POST", "/v1/gate", "", []byte(`{"session_id": "x"}`), 400, `missing required member "phase"`, ""},
+		{"invalid UTF-8", "POST", "/v1/gate", "application/json", []byte("{\"session_id\": \"\xff\"}"), 400, "invalid UTF-8", "/session_id"},
+		{"trailing data", "POST", "/v1/check/registry", "application/json", []byte(`{} {}`), 400, "after the top-level value", ""},
+		{"not an object", "POST", "/v1/check/registry", "application/json", []byte(`[]`), 400, "want an object, found an array", ""},
+		{"unknown document", "POST", "/v1/check/token", "application/json", []byte(`{"tokens": {}}`), 400, "want one of registry, keyset, token, revocation_registry", "/tokens"},
+		{"duplicate document", "POST", "/v1/check/registry", "application/json", []byte(`{"events": {"events": []}, "events": {"events": []}}`), 400, "duplicate member", "/events"},
+		{"null document", "POST", "/v1/check/registry", "application/json", []byte(`{"registry": null}`), 400, "null is not allowed", "/registry"},
+		{"no token", "POST", "/v1/check/token", "application/json", []byte(`{}`), 400, `missing required member "token"`, ""},
+		{"bad member inside a document", "POST", "/v1/check/token", "application/json",
+			[]byte(`{"token": {"payload_json": "{}", "signatures": [{"verifier_key_id": "a", "signature_hex": 7}]}}`), 400,
+			"want a string, found a number", "/token/signatures/0/signature_hex"},
+		{"too large", "POST", "/v1/gate", "application/json", tooLarge, 413, "larger than the 16777216-byte limit", ""},
+		{"not JSON content", "POST", "/v1/gate", "text/plain", []byte(`{}`), 415, `content type "text/plain" is not application/json`, ""},
+		{"wrong method", "GET", "/v1/gate", "", nil, 405, "method GET is not allowed here; use POST", ""},
+		{"wrong method on metrics", "POST", "/metrics", "", nil, 405, "use GET, HEAD", ""},
+		{"no such endpoint", "GET", "/v1/gates", "", nil, 404, "no such endpoint: /v1/gates", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := ts.do(t, c.method, c.path, c.contentType, c.body)
+			if r.status != c.status {
+				t.Fatalf("status %d, want %d: %s", r.status, c.status, r.body)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			var e struct {
+				Error  string `json:"error"`
+				Member string `json:"member"`
+				Offset *int64 `json:"offset"`
+			}
+			if err := json.Unmarshal(r.body, &e, json.RejectUnknownMembers(true)); err != nil {
+				t.Fatalf("error body %s: %v", r.body, err)
+			}
+			if !strings.Contains(e.Error, c.message) || e.Member != c.member {
+				t.Errorf("error %q, member %q; want %q in it, member %q", e.Error, e.Member, c.message, c.member)
+			}
+			if c.status == 405 && r.header.Get("Allow") == "" {
+				t.Error("405 without Allow")
+			}
+			if r.header.Get("Teegate-Decision") != "" {
+				t.Error("an error carries a decision header")
+			}
+		})
+	}
+	// The bad member inside a document is located in the whole body.
+	r := ts.post(t, "/v1/check/token", []byte(`{"token": {"payload_json": "{}", "signatures": [], "x": 1}}`))
+	if !bytes.Contains(r.body, []byte(`"offset": 51`)) {
+		t.Errorf("offset of /token/x in the body: %s", r.body)
+	}
+	if decisions.Len() != 0 {
+		t.Errorf("refused requests were logged as decisions:\n%s", decisions.String())
+	}
+	if got := ts.metric(t, `teegate_input_errors_total{endpoint="gate",status="400"}`); got != 5 {
+		t.Errorf("gate input errors (400) = %v, want 5", got)
+	}
+	if got := ts.metric(t, `teegate_input_errors_total{endpoint="gate",status="413"}`); got != 1 {
+		t.Errorf("gate input errors (413) = %v, want 1", got)
+	}
+}
+
+// healthz answers while the process runs; readyz reports the documents in
+// force.
+func TestHealthAndReadiness(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	if r := ts.get(t, "/healthz"); r.status != 200 || !bytes.Contains(r.body, []byte(`"status": "ok"`)) {
+		t.Fatalf("healthz: %d %s", r.status, r.body)
+	}
+	rd := readiness(t, ts)
+	if !rd.Ready || len(rd.Problems) != 0 || rd.LastReloadError != nil {
+		t.Fatalf("not ready: %+v", rd)
+	}
+	sum := sha256.Sum256(readExample(t, "registry.json"))
+	if got := rd.Documents.Registry; got.SHA256 != hex.EncodeToString(sum[:]) || got.Generation != 1 || got.Path != f.paths.Registry || got.LoadedAtUnix != testNow {
+		t.Errorf("registry in force: %+v", got)
+	}
+	if rd.DenylistAgeSeconds != 20 || rd.DenylistMaxStalenessSeconds != 60 {
+		t.Errorf("denylist age %d of %d, want 20 of 60", rd.DenylistAgeSeconds, rd.DenylistMaxStalenessSeconds)
+	}
+}
+
+func readiness(t *testing.T, ts *testServer) Readiness {
+	t.Helper()
+	r := ts.get(t, "/readyz")
+	var rd Readiness
+	if err := json.Unmarshal(r.body, &rd, json.RejectUnknownMembers(true)); err != nil {
+		t.Fatalf("readyz %s: %v", r.body, err)
+	}
+	if (r.status == http.StatusOK) != rd.Ready {
+		t.Fatalf("readyz status %d with ready=%v", r.status, rd.Ready)
+	}
+	return rd
+}
+
+// Past denylist_max_staleness_seconds the service is not ready and
+// session_start decisions reject; a fresh denylist restores both.
+func TestStaleDenylistFailsClosed(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	// The examples' denylist was refreshed at testNow-20; the bound is 60.
+	f.clock.Set(testNow + 40)
+	if rd := readiness(t, ts); !rd.Ready {
+		t.Fatalf("at the bound: not ready: %v", rd.Problems)
+	}
+	f.clock.Set(testNow + 41)
+	rd := readiness(t, ts)
+	if rd.Ready || len(rd.Problems) != 1 || !strings.Contains(rd.Problems[0], "61 s old") {
+		t.Fatalf("one second past the bound: %+v", rd)
+	}
+	if got := ts.metric(t, "teegate_ready"); got != 0 {
+		t.Errorf("teegate_ready = %v", got)
+	}
+	if got := ts.metric(t, "teegate_denylist_age_seconds"); got != 61 {
+		t.Errorf("teegate_denylist_age_seconds = %v", got)
+	}
+	r := ts.post(t, "/v1/gate", f.session)
+	if r.status != 200 || r.header.Get("Teegate-Decision") != "reject" || !bytes.Contains(r.body, []byte(`"code": "denylist_stale"`)) {
+		t.Fatalf("session_start on a stale denylist: %d %s", r.status, r.body)
+	}
+
+	var rev admission.RevocationRegistry
+	if err := json.Unmarshal(readExample(t, "gate/revocation.json"), &rev); err != nil {
+		t.Fatal(err)
+	}
+	rev.DenylistRefreshedAtUnix = testNow + 41
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if rd := readiness(t, ts); !rd.Ready {
+		t.Fatalf("fresh denylist: not ready: %v", rd.Problems)
+	}
+	if r := ts.post(t, "/v1/gate", f.session); r.header.Get("Teegate-Decision") != "allow" {
+		t.Fatalf("fresh denylist: %s", r.body)
+	}
+
+	// A denylist dated in the future cannot be trusted either.
+	f.clock.Set(testNow + 30)
+	if rd := readiness(t, ts); rd.Ready || !strings.Contains(rd.Problems[0], "in the future") {
+		t.Fatalf("future denylist: %+v", rd)
+	}
+}
+
+func marshal(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A valid change is put in force; an invalid one is refused, reported and
+// counted, and the set before it stays in force until a valid one comes.
+func TestReload(t *testing.T) {
+	f := newFixture(t)
+	var log bytes.Buffer
+	opts := f.options()
+	opts.Log = newTestLogger(&log)
+	ts := f.start(t, opts)
+	allows := func() bool {
+		t.Helper()
+		return ts.post(t, "/v1/gate", f.session).header.Get("Teegate-Decision") == "allow"
+	}
+	revoked := readExample(t, "gate/revocation-bravo-revoked.json")
+	good := readExample(t, "gate/revocation.json")
+
+	for _, c := range []struct {
+		name    string
+		doc     Document
+		data    []byte
+		refused string // "" when the change is put in force
+		allows  bool
+		revGen  uint64 // generation of the revocation registry after
+	}{
+		{"unchanged", DocRevocationRegistry, good, "", true, 1},
+		{"not JSON", DocRevocationRegistry, []byte(`{"denylist_refreshed_at_unix": `), "unexpected end of input", true, 1},
+		{"unknown member", DocKeyset, bytes.Replace(readExample(t, "gate/keyset.json"), []byte(`"threshold_m"`), []byte(`"treshold_m"`), 1), `member "/treshold_m": unknown member`, true, 1},
+		{"registry layer A rejects", DocRegistry, readExample(t, "registry-rejected.json"), "layer A rejects the registry: ", true, 1},
+		{"a valid revocation", DocRevocationRegistry, revoked, "", false, 2},
+		{"back again", DocRevocationRegistry, good, "", true, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.doc != DocKeyset {
+				f.write(t, DocKeyset, readExample(t, "gate/keyset.json"))
+			}
+			if c.doc != DocRegistry {
+				f.write(t, DocRegistry, readExample(t, "registry.json"))
+			}
+			f.write(t, c.doc, c.data)
+			err := ts.svc.Reload(false)
+			if c.refused == "" && err != nil || c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)) {
+				t.Fatalf("Reload: %v, want refusal %q", err, c.refused)
+			}
+			rd := readiness(t, ts)
+			if c.refused != "" {
+				if rd.LastReloadError == nil || !strings.Contains(rd.LastReloadError.Message, c.refused) || !strings.Contains(rd.LastReloadError.Message, f.paths.of(c.doc)) {
+					t.Errorf("readyz last_reload_error = %+v", rd.LastReloadError)
+				}
+				if !rd.Ready {
+					t.Errorf("a refused reload made the service unready: %v", rd.Problems)
+				}
+				if ts.metric(t, "teegate_last_reload_failed") != 1 {
+					t.Error("teegate_last_reload_failed is not 1")
+				}
+			} else if rd.LastReloadError != nil {
+				t.Errorf("last_reload_error after a good reload: %+v", rd.LastReloadError)
+			}
+			if got := allows(); got != c.allows {
+				t.Errorf("gate allows = %v, want %v", got, c.allows)
+			}
+			if got := rd.Documents.RevocationRegistry.Generation; got != c.revGen {
+				t.Errorf("revocation generation %d, want %d", got, c.revGen)
+			}
+		})
+	}
+	if got := ts.metric(t, `teegate_reloads_total{result="failure"}`); got != 3 {
+		t.Errorf("reload failures = %v, want 3", got)
+	}
+	if got := ts.metric(t, `teegate_reloads_total{result="success"}`); got != 2 {
+		t.Errorf("reload successes = %v, want 2", got)
+	}
+	if !strings.Contains(log.String(), "governed documents refused; the previous set stays in force") {
+		t.Errorf("refusals not logged:\n%s", log.String())
+	}
+}
+
+// A missing file is refused at start and on reload.
+func TestMissingDocument(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	if err := os.Remove(f.paths.Keyset); err != nil {
+		t.Fatal(err)
+	}
+	err := ts.svc.Reload(true)
+	var se *strictjson.Error
+	if !errors.As(err, &se) || se.File != f.paths.Keyset {
+		t.Fatalf("Reload without the keyset: %v", err)
+	}
+	if ts.post(t, "/v1/gate", f.session).header.Get("Teegate-Decision") != "allow" {
+		t.Error("the keyset in force was dropped")
+	}
+	if _, err := New(f.options()); err == nil || !strings.Contains(err.Error(), f.paths.Keyset) {
+		t.Errorf("New without the keyset: %v", err)
+	}
+}
+
+// The service starts only on documents that load and validate.
+func TestNewRefusesInvalidDocuments(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, DocRegistry, readExample(t, "registry-rejected.json"))
+	_, err := New(f.options())
+	if !errors.Is(err, errRegistryRejected) || !strings.Contains(err.Error(), f.paths.Registry) {
+		t.Fatalf("New with a rejected registry: %v", err)
+	}
+}
+
+// The poller notices a replaced file without a signal.
+func TestPollNoticesChanges(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.ReloadInterval = 10 * time.Millisecond
+	ts := f.start(t, opts)
+	f.write(t, DocRevocationRegistry, readExample(t, "gate/revocation-bravo-revoked.json"))
+	deadline := time.Now().Add(10 * time.Second)
+	for readiness(t, ts).Documents.RevocationRegistry.Generation != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the poller did not load the new revocation registry within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond) // waiting for the poller, not for the clock
+	}
+	if ts.post(t, "/v1/gate", f.session).header.Get("Teegate-Decision") != "reject" {
+		t.Error("the polled revocation is not in force")
+	}
+}
+
+// Metrics count decisions by endpoint, outcome, layer and code, time them
+// and the signature verifications, and never carry an identifier.
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	ts.post(t, "/v1/gate", f.session)
+	ts.post(t, "/v1/gate", f.session)
+	f.write(t, DocRevocationRegistry, readExample(t, "gate/revocation-bravo-revoked.json"))
+	if err := ts.svc.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	ts.post(t, "/v1/gate", f.session)
+
+	for sample, want := range map[string]float64{
+		`teegate_decisions_total{endpoint="gate",outcome="allow"}`:                                                      2,
+		`teegate_decisions_total{endpoint="gate",outcome="reject"}`:                                                     1,
+		`teegate_decision_reasons_total{code="selected_token_revoked",endpoint="gate",layer="runtime"}`:                 1,
+		`teegate_decision_reasons_total{code="full_enforcement_violation_blocked",endpoint="gate",layer="enforcement"}`: 1,
+		`teegate_decision_duration_seconds_count{endpoint="gate"}`:                                                      3,
+		// 5 tokens of 3 signatures, verified once; the same signatures
+		// answered from the cache twice more, across the reload.
+		`teegate_signature_verification_duration_seconds_count`:       15,
+		`teegate_signature_cache_hits_total`:                          30,
+		`teegate_document_generation{document="revocation_registry"}`: 2,
+		`teegate_keyset_version`:                                      9,
+		`teegate_ready`:                                               1,
+	} {
+		if got := ts.metric(t, sample); got != want {
+			t.Errorf("%s = %v, want %v", sample, got, want)
+		}
+	}
+	exposition := string(ts.get(t, "/metrics").body)
+	for _, id := range []string{"keep-", "roast-", "adm-", "vk-", "0x"} {
+		if strings.Contains(exposition, id) {
+			t.Errorf("an identifier (%q...) appears in /metrics", id)
+		}
+	}
+}
+
+// Each decision is one JSON line naming its id, the documents it rests
+// on and a digest of the request, and never a token or a signature.
+func TestDecisionLog(t *testing.T) {
+	f := newFixture(t)
+	var log bytes.Buffer
+	opts := f.options()
+	opts.DecisionLog = &log
+	ts := f.start(t, opts)
+	r := ts.post(t, "/v1/gate", f.session)
+	tokenBody := []byte(`{"token": ` + string(readExample(t, "token/token.json")) + `}`)
+	r2 := ts.post(t, "/v1/check/token", tokenBody)
+	ts.stop(t) // every line is written once Serve has returned
+
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), log.String())
+	}
+	type docVersion struct {
+		SHA256     string `json:"sha256"`
+		Generation uint64 `json:"generation"`
+	}
+	type entry struct {
+		Time            string                `json:"time"`
+		Level           string                `json:"level"`
+		Msg             string                `json:"msg"`
+		DecisionID      string                `json:"decision_id"`
+		Endpoint        string                `json:"endpoint"`
+		Decision        string                `json:"decision"`
+		Codes           []string              `json:"codes"`
+		ValidatedAtUnix uint64                `json:"validated_at_unix"`
+		InputSHA256     string                `json:"input_sha256"`
+		Documents       map[string]docVersion `json:"documents"`
+		DurationUS      int64                 `json:"duration_us"`
+		SessionID       string                `json:"session_id"`
+	}
+	var e [2]entry
+	for i, l := range lines {
+		if err := json.Unmarshal([]byte(l), &e[i], json.RejectUnknownMembers(true)); err != nil {
+			t.Fatalf("line %d %s: %v", i, l, err)
+		}
+	}
+	regSum := sha256.Sum256(readExample(t, "registry.json"))
+	for i, c := range []struct {
+		resp     response
+		body     []byte
+		endpoint string
+		docs     int
+		session  string
+	}{{r, f.session, "gate", 3, "roast-2026-01-01-000117"}, {r2, tokenBody, "check_token", 3, ""}} {
+		bodySum := sha256.Sum256(c.body)
+		if e[i].DecisionID != c.resp.header.Get("Teegate-Decision-Id") || e[i].Endpoint != c.endpoint ||
+			e[i].Decision != c.resp.header.Get("Teegate-Decision") || e[i].InputSHA256 != hex.EncodeToString(bodySum[:]) ||
+			e[i].ValidatedAtUnix != testNow || len(e[i].Documents) != c.docs || e[i].SessionID != c.session || e[i].Msg != "decision" {
+			t.Errorf("line %d: %+v", i, e[i])
+		}
+		if got := e[i].Documents["registry"]; got.SHA256 != hex.EncodeToString(regSum[:]) || got.Generation != 1 {
+			t.Errorf("line %d registry: %+v", i, got)
+		}
+	}
+	var session struct {
+		SelectedSigners []struct {
+			Token admission.Token `json:"token"`
+		} `json:"selected_signers"`
+	}
+	if err := json.Unmarshal(f.session, &session); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range session.SelectedSigners {
+		for _, sig := range s.Token.Signatures {
+			if strings.Contains(log.String(), sig.SignatureHex) {
+				t.Fatal("a signature is in the decision log")
+			}
+		}
+	}
+	if strings.Contains(log.String(), "payload_json") || strings.Contains(log.String(), "measurement_digest") {
+		t.Fatal("a token payload is in the decision log")
+	}
+}
+
+// slowBody is a request body the test releases, so that a request can be
+// held in flight without any timing.
+type slowBody struct {
+	first []byte
+	rest  chan []byte
+	sent  bool
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	if !b.sent {
+		b.sent = true
+		return copy(p, b.first), nil
+	}
+	rest, ok := <-b.rest
+	if !ok {
+		return 0, io.EOF
+	}
+	return copy(p, rest), nil
+}
+
+// hold sends a gate request whose body stops halfway until release is
+// called, and waits until the service has taken it in. The response comes
+// on the returned channel.
+func hold(t *testing.T, ts *testServer, session []byte) (release func(), result chan response) {
+	t.Helper()
+	body := &slowBody{first: session[:len(session)/2], rest: make(chan []byte)}
+	req, err := http.NewRequest(http.MethodPost, ts.url+"/v1/gate", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(session))
+	req.Header.Set("Content-Type", "application/json")
+	result = make(chan response, 1)
+	before := len(ts.svc.slots)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- response{status: -1, body: []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		result <- response{resp.StatusCode, resp.Header, b}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ts.svc.slots) == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the held request never reached the service")
+		}
+		time.Sleep(time.Millisecond) // waiting for the request to arrive, not for the clock
+	}
+	return func() { body.rest <- session[len(session)/2:]; close(body.rest) }, result
+}
+
+// Shutdown stops accepting, reports not ready, and finishes the requests
+// in flight before Serve returns.
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	release, result := hold(t, ts, f.session)
+
+	ts.cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ts.svc.draining.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("Serve did not start shutting down")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if rd := ts.svc.readiness(f.clock.Now()); rd.Ready || rd.Problems[len(rd.Problems)-1] != "shutting down" {
+		t.Errorf("draining service readiness: %+v", rd)
+	}
+	if _, err := http.Get(ts.url + "/healthz"); err == nil {
+		t.Error("a new connection was accepted while shutting down")
+	}
+	select {
+	case err := <-ts.done:
+		t.Fatalf("Serve returned (%v) with a request in flight", err)
+	default:
+	}
+	release()
+	r := <-result
+	if r.status != 200 || r.header.Get("Teegate-Decision") != "allow" {
+		t.Fatalf("the request in flight: %d %s", r.status, r.body)
+	}
+	if err := ts.stop(t); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
+
+// When every decision slot stays busy past the queue timeout, a request is
+// turned away with 503 and Retry-After, and counted.
+func TestConcurrencyLimit(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.MaxConcurrentDecisions = 1
+	opts.QueueTimeout = 20 * time.Millisecond
+	ts := f.start(t, opts)
+	release, result := hold(t, ts, f.session)
+
+	r := ts.post(t, "/v1/gate", f.session)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
+		t.Fatalf("second request: %d %v %s", r.status, r.header, r.body)
+	}
+	if got := ts.metric(t, `teegate_overloaded_total{endpoint="gate"}`); got != 1 {
+		t.Errorf("teegate_overloaded_total = %v", got)
+	}
+	release()
+	if r := <-result; r.status != 200 {
+		t.Fatalf("held request: %d %s", r.status, r.body)
+	}
+	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
+		t.Fatalf("after the slot is free: %d %s", r.status, r.body)
+	}
+}
+
+// newTestLogger logs to w as teegate serve logs to stderr.
+func newTestLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
