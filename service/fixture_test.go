@@ -237,6 +237,8 @@ func newScenario(t testing.TB, n int) scenario {
 		t.Fatal(err)
 	}
 	reg.Operators = nil
+	threshold := uint64(n * 2 / 3)
+	reg.Enforcement.MinAttestedSignersPerCohort = threshold + 1 // the threshold+1 floor
 	const measurement = "sha256:5678953e9b1299497657ff10ebfb29ff90a6bdd2ce1dfa8b52711adf7e4db03d"
 	for i := range n {
 		reg.Operators = append(reg.Operators, governance.Operator{OperatorID: fmt.Sprintf("op-%04d", i),
@@ -261,7 +263,7 @@ func newScenario(t testing.TB, n int) scenario {
 	rev := admission.RevocationRegistry{DenylistRefreshedAtUnix: testNow - 20, MinTokenRevocationEpoch: 3,
 		RevokedTokenIDs: map[string]admission.RevocationRecord{}, RevokedVerifierKeyIDs: map[string]admission.RevocationRecord{}}
 
-	session := gate.Session{SessionID: "load-session", Phase: "session_start", Threshold: uint64(n * 2 / 3),
+	session := gate.Session{SessionID: "load-session", Phase: "session_start", Threshold: threshold,
 		Enforcement: gate.Enforcement{Mode: "full_enforcement"}}
 	for i, op := range reg.Operators {
 		p := admission.Payload{TokenID: "tok-" + op.OperatorID, OperatorID: op.OperatorID, SignerIdentifier: op.SignerIdentifier,
