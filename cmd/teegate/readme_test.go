@@ -1,35 +1,66 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 )
 
-// The README's issuing walk-through runs as written, from the repository
-// root, and ends in allow.
-func TestReadmeWalkthrough(t *testing.T) {
+// runReadmeBlock runs the README's shell block between the markers
+// <!-- name:start --> and <!-- name:end --> with bash, exactly as written,
+// from the repository root, and returns what it printed.
+func runReadmeBlock(t *testing.T, name string) string {
+	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
-		t.Fatal("the walk-through is a bash script and needs bash")
+		t.Fatal("the README's examples are bash scripts and need bash")
 	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(readme), "<!-- walkthrough:start -->\n```sh\n")
-	script, _, ok2 := strings.Cut(rest, "```\n<!-- walkthrough:end -->")
+	_, rest, ok := strings.Cut(string(readme), "<!-- "+name+":start -->\n```sh\n")
+	script, _, ok2 := strings.Cut(rest, "```\n<!-- "+name+":end -->")
 	if !ok || !ok2 {
-		t.Fatal("README.md has no walk-through block")
+		t.Fatalf("README.md has no %s block", name)
 	}
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // mktemp's folder goes when the test ends
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // temporary files go when the test ends
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("walk-through failed: %v\n%s", err, out)
+		t.Fatalf("the README's %s block failed: %v\n%s", name, err, out)
 	}
-	if !strings.Contains(string(out), `"decision": "allow"`) || !strings.Contains(string(out), `"reasons": []`) {
+	return string(out)
+}
+
+// The README's issuing walk-through ends in allow.
+func TestReadmeWalkthrough(t *testing.T) {
+	out := runReadmeBlock(t, "walkthrough")
+	if !strings.Contains(out, `"decision": "allow"`) || !strings.Contains(out, `"reasons": []`) {
 		t.Fatalf("walk-through did not end in allow:\n%s", out)
+	}
+}
+
+// The README's teegate serve example gets the answers it describes.
+func TestReadmeServe(t *testing.T) {
+	if ln, err := net.Listen("tcp", "127.0.0.1:8340"); err != nil {
+		t.Fatalf("the README's example serves on 127.0.0.1:8340, which is taken: %v", err)
+	} else {
+		ln.Close()
+	}
+	out := runReadmeBlock(t, "serve")
+	for _, want := range []string{
+		`"ready": true`,
+		`"decision": "allow"`,
+		`"code": "token_id_revoked"`,
+		`"member": "/session/treshold"`,
+		`teegate_decisions_total{endpoint="check_token",outcome="reject"} 1`,
+		`teegate_decisions_total{endpoint="gate",outcome="allow"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the serve example printed no %s:\n%s", want, out)
+		}
 	}
 }
