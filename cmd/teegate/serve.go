@@ -83,6 +83,9 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	if err != nil {
 		return a.fail(stderr, err)
 	}
+	if addr, ok := ln.Addr().(*net.TCPAddr); ok && !addr.IP.IsLoopback() {
+		log.Warn("listening beyond loopback: teegate serve does not authenticate callers; put it behind a proxy that does", "address", addr.String())
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

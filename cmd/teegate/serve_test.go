@@ -25,10 +25,18 @@ type serveProcess struct {
 
 var servingLine = regexp.MustCompile(`msg=serving address=(\S+)`)
 
-// startServe runs the built binary with args and waits until it serves.
+// startServe runs the built binary with args, on a loopback port the
+// system picks, and waits until it serves.
 func startServe(t *testing.T, bin string, args ...string) *serveProcess {
 	t.Helper()
-	p := &serveProcess{cmd: exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...), logs: make(chan string, 100)}
+	return startServeLogging(t, bin, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+}
+
+// startServeLogging runs teegate serve with args and waits until it serves;
+// the lines logged until then are in seen.
+func startServeLogging(t *testing.T, bin string, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{cmd: exec.Command(bin, append([]string{"serve"}, args...)...), logs: make(chan string, 100)}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -168,5 +176,20 @@ func TestServeCommandRefuses(t *testing.T) {
 				t.Errorf("stdout: %s", stdout.String())
 			}
 		})
+	}
+}
+
+// Listening beyond loopback is allowed, with a warning that the service
+// does not authenticate its callers.
+func TestServeWarnsBeyondLoopback(t *testing.T) {
+	bin := buildTeegate(t)
+	p := startServeLogging(t, bin, "--registry", "../../examples/registry.json", "--keyset", "../../examples/gate/keyset.json",
+		"--revocation-registry", "../../examples/gate/revocation.json", "--now-unix", "1767225600", "--listen", "0.0.0.0:0")
+	found := false
+	for _, line := range p.seen {
+		found = found || strings.Contains(line, "listening beyond loopback")
+	}
+	if !found {
+		t.Fatalf("no warning; it logged:\n%s", strings.Join(p.seen, "\n"))
 	}
 }
