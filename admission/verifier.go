@@ -20,6 +20,12 @@ import (
 // payload verifies. Every policy check (windows, expiry, revocation,
 // quorum) runs again on every call, so a cached verification never outlives
 // a revocation. Entries are dropped once their token has expired (Prune).
+//
+// A payload is remembered only once a signature over it has verified under
+// a key of the keyset being checked, so junk tokens cost their checker
+// time but never the Verifier's memory. A Verifier shared by callers who
+// bring their own keysets would let them fill it with payloads they signed
+// themselves: share one only among checks of keysets you trust.
 type Verifier struct {
 	mu       sync.Mutex
 	pubkeys  map[string]pubkeyResult
@@ -45,6 +51,9 @@ const (
 	// MaxRememberedPayloads: a large cohort is a few thousand signers, and
 	// each token is remembered at most a day.
 	MaxRememberedPayloads = 1 << 16
+	// MaxRememberedKeys: a keyset holds a handful of verifier keys, and
+	// rotation adds a few a month; more distinct keys are junk.
+	MaxRememberedKeys = 1 << 10
 	// maxSignaturesPerPayload: a token declares a handful of verifier
 	// keys; more distinct signature texts for one payload are junk.
 	maxSignaturesPerPayload = 64
@@ -63,10 +72,15 @@ type payloadKey struct {
 }
 
 type payloadEntry struct {
+	key     payloadKey
 	digest  [32]byte // what the verifiers sign: SHA-256 of the payload text
 	payload *Payload
 	err     error
 	expires uint64 // payload expiry; 0 when it does not decode
+	// cacheable: the payload decodes and has not expired, so it may be
+	// remembered once a signature over it verifies.
+	cacheable  bool
+	remembered bool // guarded by the Verifier's mutex
 	// verified records each signature tried: its key's public key and the
 	// signature text, and the result.
 	verified map[signatureKey]error
@@ -93,43 +107,35 @@ func (v *Verifier) parsePubKey(s string) (PubKey, error) {
 	if !ok {
 		r.pub, r.err = ParsePubKey(s)
 		v.mu.Lock()
-		v.pubkeys[s] = r
+		if len(v.pubkeys) < MaxRememberedKeys {
+			v.pubkeys[s] = r
+		}
 		v.mu.Unlock()
 	}
 	return r.pub, r.err
 }
 
-// entry returns the remembered entry of a payload text, decoding it the
-// first time. With a nil Verifier it decodes afresh. A payload that does
-// not decode, or whose token has expired by now, is not remembered: Prune
-// would drop it at once.
+// entry returns the remembered entry of a payload text, or a new one,
+// decoded, that verify remembers once a signature over it verifies. With a
+// nil Verifier it decodes afresh.
 func (v *Verifier) entry(keysetVersion uint64, text string, now uint64) *payloadEntry {
+	key := payloadKey{keysetVersion, text}
 	if v != nil {
 		v.mu.Lock()
-		e, ok := v.payloads[payloadKey{keysetVersion, text}]
+		e, ok := v.payloads[key]
 		v.mu.Unlock()
 		if ok {
 			return e
 		}
 	}
-	e := &payloadEntry{digest: PayloadDigest(text), verified: map[signatureKey]error{}}
+	e := &payloadEntry{key: key, digest: PayloadDigest(text), verified: map[signatureKey]error{}}
 	e.payload, e.err = DecodePayload(text)
 	if e.err == nil {
 		// Forgotten at its expiry, and within a day whatever it claims: no
 		// token may be trusted for longer (MaxAttestationMaxAgeSeconds).
 		e.expires = min(e.payload.ExpiresAtUnix, sat.Add(now, governance.MaxAttestationMaxAgeSeconds))
-	}
-	if v != nil && e.err == nil && e.expires >= now {
-		v.mu.Lock()
-		if prev, ok := v.payloads[payloadKey{keysetVersion, text}]; ok {
-			e = prev // another goroutine got there first
-		} else if len(v.payloads) < MaxRememberedPayloads {
-			v.payloads[payloadKey{keysetVersion, text}] = e
-			if len(v.payloads) == 1 || e.expires < v.nextExpiry {
-				v.nextExpiry = e.expires
-			}
-		}
-		v.mu.Unlock()
+		// One that has expired by now would be pruned at once.
+		e.cacheable = e.expires >= now
 	}
 	return e
 }
@@ -157,8 +163,27 @@ func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string) error
 	if len(e.verified) < maxSignaturesPerPayload {
 		e.verified[k] = err
 	}
+	if err == nil {
+		v.rememberLocked(e)
+	}
 	v.mu.Unlock()
 	return err
+}
+
+// rememberLocked keeps e, whose signature has just verified, unless it
+// cannot be kept or another check of the same payload got there first.
+func (v *Verifier) rememberLocked(e *payloadEntry) {
+	if e.remembered || !e.cacheable || len(v.payloads) >= MaxRememberedPayloads {
+		return
+	}
+	if _, ok := v.payloads[e.key]; ok {
+		return
+	}
+	v.payloads[e.key] = e
+	e.remembered = true
+	if len(v.payloads) == 1 || e.expires < v.nextExpiry {
+		v.nextExpiry = e.expires
+	}
 }
 
 // Prune forgets the payloads of tokens that expired before now. It costs

@@ -1,7 +1,9 @@
 package admission
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,5 +129,45 @@ func TestVerifierObserver(t *testing.T) {
 	v.CheckToken(f.reg, f.ks, tok, f.rev, testNow)
 	if obs.verified != sigs || obs.remembered != 2*sigs {
 		t.Fatalf("two more checks: %d verified, %d remembered; want %d, %d", obs.verified, obs.remembered, sigs, 2*sigs)
+	}
+}
+
+// A payload no trusted key has signed is never remembered, however many
+// times it is checked: junk costs its checker time, not the Verifier's
+// memory.
+func TestVerifierRemembersOnlySignedPayloads(t *testing.T) {
+	v := NewVerifier()
+	f := validFixture()
+	f.editToken = func(tok *Token) {
+		for i := range tok.Signatures {
+			// Well-formed hex of the right length that verifies nothing.
+			tok.Signatures[i].SignatureHex = strings.Repeat("ab", 64)
+		}
+	}
+	junk := f.token(t)
+	for range 3 {
+		if d := v.CheckToken(f.reg, f.ks, junk, f.rev, testNow); !d.Has(CodeTokenSignatureVerificationFailed) {
+			t.Fatalf("junk token: %v", d.Codes())
+		}
+	}
+	if n := v.Len(); n != 0 {
+		t.Fatalf("%d unsigned payloads remembered", n)
+	}
+	good := validFixture()
+	v.CheckToken(good.reg, good.ks, good.token(t), good.rev, testNow)
+	if n := v.Len(); n != 1 {
+		t.Fatalf("%d payloads remembered after a signed one, want 1", n)
+	}
+}
+
+// The public keys a Verifier remembers are bounded, whatever keysets it
+// is shown.
+func TestVerifierBoundsKeys(t *testing.T) {
+	v := NewVerifier()
+	for i := range MaxRememberedKeys + 50 {
+		v.parsePubKey(fmt.Sprintf("%064x", i))
+	}
+	if n := len(v.pubkeys); n != MaxRememberedKeys {
+		t.Fatalf("%d keys remembered, want the bound %d", n, MaxRememberedKeys)
 	}
 }
