@@ -1,6 +1,8 @@
 package service
 
 import (
+	"strings"
+
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
@@ -24,22 +26,25 @@ const (
 // checkBody is a check request: the documents it carries, and the
 // service's documents for the governed ones it does not.
 type checkBody struct {
-	env  strictjson.Envelope
-	snap *snapshot
-	used []Document
+	env          strictjson.Envelope
+	snap         *snapshot
+	governedOnly bool
+	used         []Document
+	requestDocs  []string // members holding governed documents
 }
 
-func splitCheckBody(body []byte, snap *snapshot, members ...string) (*checkBody, error) {
-	env, err := strictjson.SplitEnvelope(requestFile, body, len(members)*strictjson.MaxInputBytes, members...)
+func (s *Service) splitCheckBody(body []byte, snap *snapshot, members ...string) (*checkBody, error) {
+	env, err := strictjson.SplitEnvelope(requestFile, body, envelopeLimit(len(members)), members...)
 	if err != nil {
 		return nil, err
 	}
-	return &checkBody{env: env, snap: snap}, nil
+	return &checkBody{env: env, snap: snap, governedOnly: s.opts.GovernedDocumentsOnly}, nil
 }
 
 // document decodes member name of the body. When the body lacks it, a
 // governed document (doc not empty) is the service's own, in force; any
-// other is required.
+// other is required. A governed document the body carries is refused when
+// the service is configured to decide on its own documents only.
 func document[T any](b *checkBody, name string, doc Document, own *T, decode func(file string, data []byte) (*T, error)) (*T, error) {
 	m, ok := b.env[name]
 	if !ok {
@@ -48,6 +53,13 @@ func document[T any](b *checkBody, name string, doc Document, own *T, decode fun
 		}
 		b.used = append(b.used, doc)
 		return own, nil
+	}
+	if doc != "" {
+		if b.governedOnly {
+			return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + name, Offset: m.Offset,
+				Msg: "this service decides on its own governed documents; leave this member out"}
+		}
+		b.requestDocs = append(b.requestDocs, name)
 	}
 	v, err := decode(requestFile, m.Data)
 	if err != nil {
@@ -66,15 +78,15 @@ func (b *checkBody) registry(req governance.Requirement) (*governance.Registry, 
 
 // made is the check's decision, its reasons all from one layer.
 func (b *checkBody) made(d decision.Decision, layer, sessionID string) *made {
-	m := &made{result: d, outcome: d.Outcome, sessionID: sessionID, used: b.used}
+	m := &made{result: d, outcome: d.Outcome, sessionID: sessionID, used: b.used, requestDocs: b.requestDocs}
 	for _, r := range d.Reasons {
-		m.reasons = append(m.reasons, layerCode{layer, r.Code})
+		m.reasons = append(m.reasons, layerCode{layer: layer, code: r.Code})
 	}
 	return m
 }
 
 func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := splitCheckBody(body, snap, memberRegistry, memberEvents)
+	b, err := s.splitCheckBody(body, snap, memberRegistry, memberEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +104,7 @@ func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made,
 }
 
 func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := splitCheckBody(body, snap, memberRegistry, memberKeyset, memberToken, memberRevocation)
+	b, err := s.splitCheckBody(body, snap, memberRegistry, memberKeyset, memberToken, memberRevocation)
 	if err != nil {
 		return nil, err
 	}
@@ -112,13 +124,19 @@ func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, er
 	if err != nil {
 		return nil, err
 	}
-	// The shared verifier remembers only cryptographic facts, so tokens
-	// checked against a caller's keyset cannot affect anyone else's.
-	return b.made(s.verifier.CheckToken(reg, ks, tok, rev, now), "token", ""), nil
+	// The shared cache remembers payloads signed under the service's
+	// keyset. A caller's own keyset gets a cache of its own, for this
+	// request: it could otherwise fill the shared one with payloads it
+	// signed itself.
+	v := s.verifier
+	if ks != snap.keyset {
+		v = admission.NewObservedVerifier(s.metrics)
+	}
+	return b.made(v.CheckToken(reg, ks, tok, rev, now), "token", ""), nil
 }
 
 func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := splitCheckBody(body, snap, memberRegistry, memberSession)
+	b, err := s.splitCheckBody(body, snap, memberRegistry, memberSession)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +152,7 @@ func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, 
 }
 
 func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := splitCheckBody(body, snap, memberRegistry, memberContext)
+	b, err := s.splitCheckBody(body, snap, memberRegistry, memberContext)
 	if err != nil {
 		return nil, err
 	}
@@ -146,5 +164,17 @@ func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*ma
 	if err != nil {
 		return nil, err
 	}
-	return b.made(enforce.CheckEnforcement(reg, ctx, now), "enforcement", ctx.SessionID), nil
+	m := b.made(enforce.CheckEnforcement(reg, ctx, now), "enforcement", ctx.SessionID)
+	// Layer D repeats the caller's runtime reason codes after a prefix;
+	// as metric labels they would let any caller mint series without end.
+	for i, r := range m.reasons {
+		if strings.HasPrefix(string(r.code), enforce.RuntimeReasonPrefix) {
+			m.reasons[i].label = echoedRuntimeCode
+		}
+	}
+	return m, nil
 }
+
+// echoedRuntimeCode labels, in metrics, every reason code layer D repeats
+// from a caller's runtime decision.
+const echoedRuntimeCode = enforce.RuntimeReasonPrefix + "*"

@@ -82,14 +82,11 @@ func (s *snapshot) infoOf(d Document) DocumentInfo {
 	panic("unknown document " + d)
 }
 
-// fileState is what a file looked like when it was last read, so that a
-// poll can tell a change without reading it again.
-type fileState struct {
-	info os.FileInfo
-}
-
-func (f fileState) same(fi os.FileInfo) bool {
-	return f.info != nil && os.SameFile(f.info, fi) && f.info.Size() == fi.Size() && f.info.ModTime().Equal(fi.ModTime())
+// sameFile reports whether fi describes the file as it was last read:
+// the same file, size and modification time. A rewrite that keeps all
+// three (cp -p, touch -r) is seen only by a forced reload.
+func sameFile(last, fi os.FileInfo) bool {
+	return last != nil && os.SameFile(last, fi) && last.Size() == fi.Size() && last.ModTime().Equal(fi.ModTime())
 }
 
 // ReloadError is why the last reload was refused. The documents in force
@@ -106,60 +103,70 @@ type store struct {
 	workers  int
 
 	current atomic.Pointer[snapshot]
+	lastErr atomic.Pointer[ReloadError] // nil when the last reload succeeded
 
-	mu      sync.Mutex // serialises reloads and guards what follows
-	seen    [len(documents)]fileState
-	lastErr *ReloadError
+	mu   sync.Mutex // serialises reloads and guards seen
+	seen [len(documents)]os.FileInfo
 }
 
 // errRegistryRejected marks a registry that decodes but that layer A
 // rejects: governance has not approved what it says.
 var errRegistryRejected = errors.New("layer A rejects the registry")
 
+// errRollback marks a document older than the one in force.
+var errRollback = errors.New("older than the document in force")
+
 // reload reads the governed documents and, if any changed and all of them
-// load and validate, puts the new set in force. Unless force is set, files
-// whose size, modification time and identity are unchanged are not read
-// again. It reports whether a new set was put in force.
+// load and validate, puts the new set in force. Unless force is set, or
+// the last reload was refused, files whose size, modification time and
+// identity are unchanged are not read again. A refused set is tried again
+// on every call: what refused it may pass later (a read error, an
+// activation gate not yet effective). It reports whether a new set was
+// put in force.
 func (st *store) reload(now time.Time, force bool) (bool, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 
 	old := st.current.Load()
 	var stats [len(documents)]os.FileInfo
-	changed := old == nil || force
+	changed := old == nil || force || st.lastErr.Load() != nil
 	for i, d := range documents {
 		fi, err := os.Stat(st.paths.of(d))
 		if err != nil {
-			return false, st.refuse(now, &strictjson.Error{Op: strictjson.OpRead, File: st.paths.of(d), Offset: -1, Msg: err.Error(), Err: err})
+			return false, st.refuse(now, &strictjson.Error{Op: strictjson.OpRead, File: st.paths.of(d), Offset: -1, Msg: unwrapPathError(err), Err: err})
 		}
 		stats[i] = fi
-		if !st.seen[i].same(fi) {
-			changed = true
-		}
+		changed = changed || !sameFile(st.seen[i], fi)
 	}
 	if !changed {
 		return false, nil
 	}
-	// Remember what was read even if it is refused, so a bad file is
-	// reported once, not on every poll; its next change is read again.
-	for i := range documents {
-		st.seen[i] = fileState{stats[i]}
-	}
+	// Taken before reading: a write that lands after it changes the file
+	// again, and the next poll reads it.
+	st.seen = stats
 	next, err := st.load(old, now)
 	if err != nil {
 		return false, st.refuse(now, err)
 	}
+	st.lastErr.Store(nil)
 	if next == nil {
-		return false, nil // touched, but the same bytes
+		return false, nil // the same bytes as the set in force
 	}
 	st.current.Store(next)
-	st.lastErr = nil
 	return true, nil
 }
 
 func (st *store) refuse(now time.Time, err error) error {
-	st.lastErr = &ReloadError{AtUnix: now.Unix(), Message: err.Error()}
+	st.lastErr.Store(&ReloadError{AtUnix: now.Unix(), Message: err.Error()})
 	return err
+}
+
+func unwrapPathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // load reads and validates every document, reusing the decoded form of
@@ -184,6 +191,11 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 		if err := next.decode(d, path, data, now); err != nil {
 			return nil, err
 		}
+		if old != nil {
+			if err := notRolledBack(d, path, old, next); err != nil {
+				return nil, err
+			}
+		}
 		changed = true
 		next.info[i] = DocumentInfo{Path: path, SHA256: digest, Generation: next.info[i].Generation + 1, LoadedAtUnix: now.Unix()}
 	}
@@ -199,11 +211,12 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 // must pass layer A: a registry governance would reject is never put in
 // force. The keyset and revocation registry are checked per token, by
 // layer B, as the CLI checks them.
-func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) (err error) {
+func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) error {
+	var err error
 	switch d {
 	case DocRegistry:
-		reg, err := governance.DecodeRegistry(path, data, governance.Requirement{})
-		if err != nil {
+		var reg *governance.Registry
+		if reg, err = governance.DecodeRegistry(path, data, governance.Requirement{}); err != nil {
 			return err
 		}
 		if dec := governance.CheckRegistry(reg, nil, unixSeconds(now)); dec.Outcome == decision.Reject {
@@ -218,12 +231,42 @@ func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) (
 	return err
 }
 
+// notRolledBack refuses a keyset or revocation registry older than the one
+// in force: replaying an old file must not bring back a revoked key, an
+// older denylist or a lower revocation epoch. The registry carries no
+// version to compare. A deliberate rollback needs a restart.
+func notRolledBack(d Document, path string, old, next *snapshot) error {
+	switch d {
+	case DocKeyset:
+		if next.keyset.KeysetVersion < old.keyset.KeysetVersion {
+			return fmt.Errorf("%s: %w: keyset_version %d is below %d", path, errRollback, next.keyset.KeysetVersion, old.keyset.KeysetVersion)
+		}
+	case DocRevocationRegistry:
+		n, o := next.revocation, old.revocation
+		if n.DenylistRefreshedAtUnix < o.DenylistRefreshedAtUnix {
+			return fmt.Errorf("%s: %w: denylist_refreshed_at_unix %d is before %d", path, errRollback, n.DenylistRefreshedAtUnix, o.DenylistRefreshedAtUnix)
+		}
+		if n.MinTokenRevocationEpoch < o.MinTokenRevocationEpoch {
+			return fmt.Errorf("%s: %w: min_token_revocation_epoch %d is below %d", path, errRollback, n.MinTokenRevocationEpoch, o.MinTokenRevocationEpoch)
+		}
+	}
+	return nil
+}
+
 func joinCodes(codes []decision.Code) string {
 	s := make([]string, len(codes))
 	for i, c := range codes {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ", ")
+}
+
+// staleDetail says why the denylist in force is not fresh at now.
+func staleDetail(s *snapshot, age, now uint64) string {
+	if s.revocation.DenylistRefreshedAtUnix > now {
+		return fmt.Sprintf("the denylist is dated %d, in the future", s.revocation.DenylistRefreshedAtUnix)
+	}
+	return fmt.Sprintf("the denylist is %d s old, beyond denylist_max_staleness_seconds (%d)", age, s.registry.Enforcement.DenylistMaxStalenessSeconds)
 }
 
 // denylistAge is how old the denylist in force is at now, in seconds, and
@@ -238,8 +281,8 @@ func (s *snapshot) denylistAge(now uint64) (age uint64, fresh bool) {
 	return age, age <= s.registry.Enforcement.DenylistMaxStalenessSeconds
 }
 
-// unixSeconds is now as the checks take it. A clock before 1970 is read
-// as 0, which every window check fails: the service fails closed.
+// unixSeconds is now as readiness and metrics take it; a clock before
+// 1970 reads as 0. Decisions are never made on such a clock.
 func unixSeconds(now time.Time) uint64 {
 	if s := now.Unix(); s > 0 {
 		return uint64(s)

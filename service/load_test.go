@@ -126,9 +126,12 @@ func TestLoadGateUnderReload(t *testing.T) {
 		for done.Load() < int64(k*n/(*loadReloads+1)) {
 			time.Sleep(100 * time.Microsecond) // waiting for progress, not for the clock
 		}
-		rev.DenylistRefreshedAtUnix = testNow - 20 + uint64(k%2)
+		// Time moves on a second per reload, and so does the denylist:
+		// an older one would be refused as a rollback.
+		f.clock.Set(testNow + int64(k))
+		rev.DenylistRefreshedAtUnix = testNow - 20 + uint64(k)
 		f.write(t, DocRevocationRegistry, marshal(t, rev))
-		if err := ts.svc.Reload(false); err != nil {
+		if err := ts.svc.reload(false); err != nil {
 			t.Fatalf("reload %d: %v", k, err)
 		}
 		reloads++

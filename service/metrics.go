@@ -17,15 +17,15 @@ import (
 type metrics struct {
 	registry *prometheus.Registry
 
-	decisions       *prometheus.CounterVec   // endpoint, outcome
-	reasons         *prometheus.CounterVec   // endpoint, layer, code
-	decisionSeconds *prometheus.HistogramVec // endpoint
-	inputErrors     *prometheus.CounterVec   // endpoint, status
-	overloaded      *prometheus.CounterVec   // endpoint
-	inFlight        prometheus.Gauge
-	verifySeconds   prometheus.Histogram
-	cacheHits       prometheus.Counter
-	reloads         *prometheus.CounterVec // result
+	decisions         *prometheus.CounterVec   // endpoint, outcome
+	reasons           *prometheus.CounterVec   // endpoint, layer, code
+	decisionSeconds   *prometheus.HistogramVec // endpoint
+	refused           *prometheus.CounterVec   // endpoint, status
+	decisionLogErrors prometheus.Counter
+	inFlight          prometheus.Gauge
+	verifySeconds     prometheus.Histogram
+	cacheHits         prometheus.Counter
+	reloads           *prometheus.CounterVec // result
 }
 
 // Buckets of the latency histograms, in seconds. Decisions span a cached
@@ -46,17 +46,17 @@ func newMetrics(s *Service) *metrics {
 			Name: "teegate_decision_reasons_total", Help: "Reasons given in decisions, by endpoint, layer and reason code.",
 		}, []string{"endpoint", "layer", "code"}),
 		decisionSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "teegate_decision_duration_seconds", Help: "Time to decide a request, from its decoded documents to its decision.",
+			Name: "teegate_decision_duration_seconds", Help: "Time to decide a request once its body is read: decoding, deciding and encoding the answer.",
 			Buckets: decisionBuckets,
 		}, []string{"endpoint"}),
-		inputErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "teegate_input_errors_total", Help: "Requests refused without a decision, by endpoint and HTTP status.",
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teegate_refused_requests_total", Help: "Decision requests answered without a decision, by endpoint and HTTP status (4xx: the request; 503: busy or no trustworthy clock; 500: the decision log).",
 		}, []string{"endpoint", "status"}),
-		overloaded: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "teegate_overloaded_total", Help: "Decision requests turned away because the concurrency limit stayed full.",
-		}, []string{"endpoint"}),
+		decisionLogErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "teegate_decision_log_errors_total", Help: "Decisions withheld because their decision log line could not be written.",
+		}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "teegate_decisions_in_flight", Help: "Decision requests being decided now.",
+			Name: "teegate_decisions_in_flight", Help: "Decisions being computed now (bodies being read excluded).",
 		}),
 		verifySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "teegate_signature_verification_duration_seconds", Help: "Time of each BIP-340 signature verification performed (cache hits excluded).",
@@ -69,7 +69,7 @@ func newMetrics(s *Service) *metrics {
 			Name: "teegate_reloads_total", Help: "Attempts to put changed governed documents in force, by result (success, failure).",
 		}, []string{"result"}),
 	}
-	m.registry.MustRegister(m.decisions, m.reasons, m.decisionSeconds, m.inputErrors, m.overloaded, m.inFlight,
+	m.registry.MustRegister(m.decisions, m.reasons, m.decisionSeconds, m.refused, m.decisionLogErrors, m.inFlight,
 		m.verifySeconds, m.cacheHits, m.reloads, documentCollector{s},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{reloadSuccess, reloadFailure} {
@@ -91,7 +91,11 @@ func (m *metrics) Remembered()                    { m.cacheHits.Inc() }
 func (m *metrics) decided(endpoint string, outcome decision.Outcome, reasons []layerCode, elapsed time.Duration) {
 	m.decisions.WithLabelValues(endpoint, string(outcome)).Inc()
 	for _, r := range reasons {
-		m.reasons.WithLabelValues(endpoint, r.layer, string(r.code)).Inc()
+		label := string(r.code)
+		if r.label != "" {
+			label = r.label
+		}
+		m.reasons.WithLabelValues(endpoint, r.layer, label).Inc()
 	}
 	m.decisionSeconds.WithLabelValues(endpoint).Observe(elapsed.Seconds())
 }
@@ -139,7 +143,7 @@ func (c documentCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(denylistAgeDesc, prometheus.GaugeValue, float64(age))
 	ch <- prometheus.MustNewConstMetric(denylistMaxDesc, prometheus.GaugeValue, float64(snap.registry.Enforcement.DenylistMaxStalenessSeconds))
 	ready := 0.0
-	if c.s.readiness(now).Ready {
+	if c.s.readiness(snap, now).Ready {
 		ready = 1
 	}
 	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, ready)

@@ -26,7 +26,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/internal/strictjson"
 )
 
 // Options are the service's deployment settings. Zero values mean the
@@ -55,6 +58,19 @@ type Options struct {
 	// ShutdownTimeout is how long Serve waits, once stopped, for requests
 	// in flight to finish (DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
+	// MaxBodyBytes bounds the bytes of request bodies held at once, read
+	// or being read (DefaultMaxBodyBytes); a request whose body does not
+	// fit within QueueTimeout gets 503. A body larger than the budget
+	// waits for all of it.
+	MaxBodyBytes int64
+	// DrainDelay is how long Serve, once stopped, keeps answering (with
+	// /readyz reporting not ready) before it closes its listener, so that
+	// load balancers see it leave; 0 closes at once.
+	DrainDelay time.Duration
+	// GovernedDocumentsOnly refuses check requests that carry their own
+	// registry, keyset or revocation registry, so that every decision
+	// rests on the documents the service holds.
+	GovernedDocumentsOnly bool
 	// Workers is how many tokens one gate evaluation verifies at once; 0
 	// means one per CPU.
 	Workers int
@@ -71,6 +87,9 @@ const (
 	// DefaultShutdownTimeout: the slowest decision (a cold thousand-signer
 	// gate on two cores) takes about a second.
 	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultMaxBodyBytes: sixteen of the largest gate bodies, or thousands
+	// of ordinary ones (a 100-signer session is about 110 KB).
+	DefaultMaxBodyBytes = 16 * strictjson.MaxInputBytes
 )
 
 // DefaultMaxConcurrentDecisions is four per CPU: decisions are CPU-bound,
@@ -90,22 +109,26 @@ const (
 
 // Service is the decision service. Build it with New, then Serve it.
 type Service struct {
-	opts     Options
-	clock    func() time.Time
-	log      *slog.Logger
-	decLog   *slog.Logger
-	store    *store
-	metrics  *metrics
-	verifier *admission.Verifier
-	slots    chan struct{}
-	draining atomic.Bool
+	opts       Options
+	clock      func() time.Time
+	log        *slog.Logger
+	decLog     *slog.Logger
+	store      *store
+	metrics    *metrics
+	verifier   *admission.Verifier
+	slots      chan struct{}
+	bodyBudget *semaphore.Weighted
+	draining   atomic.Bool
+
+	testHookDecide func()                               // called with a decision slot held; tests only
+	after          func(time.Duration) <-chan time.Time // time.After; tests replace it
 }
 
 // New loads the governed documents and returns a service ready to serve
 // them. Documents that fail to load or validate are an error: the service
 // does not start without a set to enforce.
 func New(opts Options) (*Service, error) {
-	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log}
+	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -130,35 +153,48 @@ func New(opts Options) (*Service, error) {
 		s.opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	s.slots = make(chan struct{}, s.opts.MaxConcurrentDecisions)
+	if s.opts.MaxBodyBytes <= 0 {
+		s.opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	s.bodyBudget = semaphore.NewWeighted(s.opts.MaxBodyBytes)
 	s.metrics = newMetrics(s)
 	s.verifier = admission.NewObservedVerifier(s.metrics)
 	s.store = &store{paths: opts.Paths, verifier: s.verifier, workers: opts.Workers}
 	if _, err := s.store.reload(s.clock(), true); err != nil {
 		return nil, err
 	}
-	s.logDocuments("governed documents in force")
+	s.logDocuments("governed documents in force", s.store.current.Load())
 	return s, nil
 }
 
-// Reload checks the governed documents' files and puts a changed set in
-// force if it loads and validates. force reads the files even if they look
-// unchanged, as teegate serve does on SIGHUP. A refused set is logged,
-// counted and reported by /readyz; the set in force stays.
-func (s *Service) Reload(force bool) error {
+// Reload reads the governed documents' files again and puts them in force
+// if they changed and load and validate, as teegate serve does on SIGHUP.
+// A refused set is logged, counted and reported by /readyz; the set in
+// force stays.
+func (s *Service) Reload() error { return s.reload(true) }
+
+// reload is Reload, or with force unset the poll's cheaper look at the
+// files. A refusal is logged and counted once, not again on each retry
+// that fails the same way.
+func (s *Service) reload(force bool) error {
+	before := s.store.lastErr.Load()
 	changed, err := s.store.reload(s.clock(), force)
 	switch {
 	case err != nil:
-		s.metrics.reloads.WithLabelValues(reloadFailure).Inc()
-		s.log.Error("governed documents refused; the previous set stays in force", "error", err)
+		if before == nil || before.Message != err.Error() {
+			s.metrics.reloads.WithLabelValues(reloadFailure).Inc()
+			s.log.Error("governed documents refused; the previous set stays in force", "error", err)
+		}
 	case changed:
 		s.metrics.reloads.WithLabelValues(reloadSuccess).Inc()
-		s.logDocuments("governed documents reloaded")
+		s.logDocuments("governed documents reloaded", s.store.current.Load())
+	case before != nil:
+		s.log.Info("the refused documents were put back; the set in force is unchanged")
 	}
 	return err
 }
 
-func (s *Service) logDocuments(msg string) {
-	snap := s.store.current.Load()
+func (s *Service) logDocuments(msg string, snap *snapshot) {
 	attrs := make([]any, 0, len(documents))
 	for i, d := range documents {
 		attrs = append(attrs, slog.Group(string(d), "path", snap.info[i].Path, "sha256", snap.info[i].SHA256, "generation", snap.info[i].Generation))
@@ -166,11 +202,7 @@ func (s *Service) logDocuments(msg string) {
 	s.log.Info(msg, attrs...)
 }
 
-func (s *Service) lastReloadError() *ReloadError {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	return s.store.lastErr
-}
+func (s *Service) lastReloadError() *ReloadError { return s.store.lastErr.Load() }
 
 // Serve answers requests on ln until ctx is done, polling the documents
 // for change meanwhile. It then stops accepting connections, reports not
@@ -188,7 +220,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	pollCtx, stopPoll := context.WithCancel(ctx)
 	go func() {
 		defer close(pollDone)
-		s.poll(pollCtx)
+		s.Watch(pollCtx)
 	}()
 	defer func() { stopPoll(); <-pollDone }()
 
@@ -201,6 +233,14 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
+	if s.opts.DrainDelay > 0 {
+		s.log.Info("draining: still answering, but not ready", "delay", s.opts.DrainDelay)
+		select {
+		case <-s.after(s.opts.DrainDelay):
+		case err := <-served:
+			return err
+		}
+	}
 	s.log.Info("shutting down; finishing requests in flight", "timeout", s.opts.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
@@ -215,7 +255,10 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-func (s *Service) poll(ctx context.Context) {
+// Watch polls the governed documents every ReloadInterval until ctx is
+// done, putting changed ones in force. Serve runs it; a program that
+// serves Handler itself runs it too.
+func (s *Service) Watch(ctx context.Context) {
 	if s.opts.ReloadInterval < 0 {
 		return
 	}
@@ -226,7 +269,7 @@ func (s *Service) poll(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.Reload(false) // a refusal is logged and counted inside
+			s.reload(false) // a refusal is logged and counted inside
 		}
 	}
 }
@@ -251,13 +294,13 @@ type DocumentSet struct {
 }
 
 // readiness says whether the service may be sent sessions to admit. It is
-// not ready while draining, or when the denylist in force is older than the
-// registry's denylist_max_staleness_seconds: session_start decisions would
-// then all reject (layers B and C check freshness), so traffic belongs
-// elsewhere until a fresh denylist is loaded.
-func (s *Service) readiness(now time.Time) Readiness {
-	snap := s.store.current.Load()
-	age, fresh := snap.denylistAge(unixSeconds(now))
+// not ready while draining, when its clock reads before 1970, or when the
+// denylist in force is older than the registry's
+// denylist_max_staleness_seconds: sessions would then not start (see
+// decideGate), so traffic belongs elsewhere until a fresh denylist loads.
+func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
+	nowUnix := unixSeconds(now)
+	age, fresh := snap.denylistAge(nowUnix)
 	r := Readiness{
 		Ready:                       true,
 		Problems:                    []string{},
@@ -267,13 +310,12 @@ func (s *Service) readiness(now time.Time) Readiness {
 		Documents:                   DocumentSet{snap.info[0], snap.info[1], snap.info[2]},
 		LastReloadError:             s.lastReloadError(),
 	}
-	if !fresh {
+	if now.Unix() < 0 {
 		r.Ready = false
-		if snap.revocation.DenylistRefreshedAtUnix > unixSeconds(now) {
-			r.Problems = append(r.Problems, fmt.Sprintf("the denylist is dated %d, in the future", snap.revocation.DenylistRefreshedAtUnix))
-		} else {
-			r.Problems = append(r.Problems, fmt.Sprintf("the denylist is %d s old, beyond denylist_max_staleness_seconds (%d)", age, r.DenylistMaxStalenessSeconds))
-		}
+		r.Problems = append(r.Problems, "the clock reads before 1970")
+	} else if !fresh {
+		r.Ready = false
+		r.Problems = append(r.Problems, staleDetail(snap, age, nowUnix))
 	}
 	if s.draining.Load() {
 		r.Ready = false

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,7 +48,7 @@ func TestGateAnswersTheLibrarysDecision(t *testing.T) {
 	}
 
 	f.write(t, DocRevocationRegistry, readExample(t, "gate/revocation-bravo-revoked.json"))
-	if err := ts.svc.Reload(false); err != nil {
+	if err := ts.svc.reload(false); err != nil {
 		t.Fatal(err)
 	}
 	r = ts.post(t, "/v1/gate", f.session)
@@ -201,10 +204,10 @@ func TestBadRequests(t *testing.T) {
 	if decisions.Len() != 0 {
 		t.Errorf("refused requests were logged as decisions:\n%s", decisions.String())
 	}
-	if got := ts.metric(t, `teegate_input_errors_total{endpoint="gate",status="400"}`); got != 5 {
+	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="400"}`); got != 5 {
 		t.Errorf("gate input errors (400) = %v, want 5", got)
 	}
-	if got := ts.metric(t, `teegate_input_errors_total{endpoint="gate",status="413"}`); got != 1 {
+	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="413"}`); got != 1 {
 		t.Errorf("gate input errors (413) = %v, want 1", got)
 	}
 }
@@ -275,7 +278,7 @@ func TestStaleDenylistFailsClosed(t *testing.T) {
 	}
 	rev.DenylistRefreshedAtUnix = testNow + 41
 	f.write(t, DocRevocationRegistry, marshal(t, rev))
-	if err := ts.svc.Reload(false); err != nil {
+	if err := ts.svc.reload(false); err != nil {
 		t.Fatal(err)
 	}
 	if rd := readiness(t, ts); !rd.Ready {
@@ -339,7 +342,7 @@ func TestReload(t *testing.T) {
 				f.write(t, DocRegistry, readExample(t, "registry.json"))
 			}
 			f.write(t, c.doc, c.data)
-			err := ts.svc.Reload(false)
+			err := ts.svc.reload(false)
 			if c.refused == "" && err != nil || c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)) {
 				t.Fatalf("Reload: %v, want refusal %q", err, c.refused)
 			}
@@ -383,7 +386,7 @@ func TestMissingDocument(t *testing.T) {
 	if err := os.Remove(f.paths.Keyset); err != nil {
 		t.Fatal(err)
 	}
-	err := ts.svc.Reload(true)
+	err := ts.svc.Reload()
 	var se *strictjson.Error
 	if !errors.As(err, &se) || se.File != f.paths.Keyset {
 		t.Fatalf("Reload without the keyset: %v", err)
@@ -433,7 +436,7 @@ func TestMetrics(t *testing.T) {
 	ts.post(t, "/v1/gate", f.session)
 	ts.post(t, "/v1/gate", f.session)
 	f.write(t, DocRevocationRegistry, readExample(t, "gate/revocation-bravo-revoked.json"))
-	if err := ts.svc.Reload(false); err != nil {
+	if err := ts.svc.reload(false); err != nil {
 		t.Fatal(err)
 	}
 	ts.post(t, "/v1/gate", f.session)
@@ -563,11 +566,18 @@ func (b *slowBody) Read(p []byte) (int, error) {
 	return copy(p, rest), nil
 }
 
+// testBodyBudget is the body budget of the tests that hold requests: room
+// for one example session, so that a held one fills it.
+const testBodyBudget = 8 << 10
+
 // hold sends a gate request whose body stops halfway until release is
-// called, and waits until the service has taken it in. The response comes
-// on the returned channel.
+// called, and waits until the service has reserved its bytes. The
+// response comes on the returned channel.
 func hold(t *testing.T, ts *testServer, session []byte) (release func(), result chan response) {
 	t.Helper()
+	if ts.svc.opts.MaxBodyBytes != testBodyBudget || len(session) > testBodyBudget {
+		t.Fatal("hold needs the test body budget")
+	}
 	body := &slowBody{first: session[:len(session)/2], rest: make(chan []byte)}
 	req, err := http.NewRequest(http.MethodPost, ts.url+"/v1/gate", body)
 	if err != nil {
@@ -576,7 +586,6 @@ func hold(t *testing.T, ts *testServer, session []byte) (release func(), result 
 	req.ContentLength = int64(len(session))
 	req.Header.Set("Content-Type", "application/json")
 	result = make(chan response, 1)
-	before := len(ts.svc.slots)
 	go func() {
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -588,7 +597,8 @@ func hold(t *testing.T, ts *testServer, session []byte) (release func(), result 
 		result <- response{resp.StatusCode, resp.Header, b}
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(ts.svc.slots) == before {
+	for ts.svc.bodyBudget.TryAcquire(testBodyBudget) {
+		ts.svc.bodyBudget.Release(testBodyBudget)
 		if time.Now().After(deadline) {
 			t.Fatal("the held request never reached the service")
 		}
@@ -597,27 +607,40 @@ func hold(t *testing.T, ts *testServer, session []byte) (release func(), result 
 	return func() { body.rest <- session[len(session)/2:]; close(body.rest) }, result
 }
 
+// waitUntil polls cond until it holds, failing after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within 10 s", what)
+		}
+		time.Sleep(time.Millisecond) // waiting for the server, not for the clock
+	}
+}
+
 // Shutdown stops accepting, reports not ready, and finishes the requests
 // in flight before Serve returns.
 func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	f := newFixture(t)
-	ts := f.start(t, f.options())
+	opts := f.options()
+	opts.MaxBodyBytes = testBodyBudget
+	ts := f.start(t, opts)
 	release, result := hold(t, ts, f.session)
 
 	ts.cancel()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ts.svc.draining.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("Serve did not start shutting down")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if rd := ts.svc.readiness(f.clock.Now()); rd.Ready || rd.Problems[len(rd.Problems)-1] != "shutting down" {
+	waitUntil(t, "draining", ts.svc.draining.Load)
+	if rd := ts.svc.readiness(ts.svc.store.current.Load(), f.clock.Now()); rd.Ready || rd.Problems[len(rd.Problems)-1] != "shutting down" {
 		t.Errorf("draining service readiness: %+v", rd)
 	}
-	if _, err := http.Get(ts.url + "/healthz"); err == nil {
-		t.Error("a new connection was accepted while shutting down")
-	}
+	// The listener closes just after draining starts.
+	waitUntil(t, "refusing new connections", func() bool {
+		c, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	select {
 	case err := <-ts.done:
 		t.Fatalf("Serve returned (%v) with a request in flight", err)
@@ -633,6 +656,73 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	}
 }
 
+// With DrainDelay the service keeps answering, not ready, before it stops
+// accepting.
+func TestDrainDelay(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.DrainDelay = time.Hour // ended by the test
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drained := make(chan time.Time)
+	svc.after = func(d time.Duration) <-chan time.Time {
+		if d != time.Hour {
+			t.Errorf("drain delay %v", d)
+		}
+		return drained
+	}
+	ts := serveOn(t, svc)
+	ts.cancel()
+	waitUntil(t, "draining", ts.svc.draining.Load)
+	r := ts.get(t, "/readyz")
+	if r.status != http.StatusServiceUnavailable || !bytes.Contains(r.body, []byte("shutting down")) {
+		t.Fatalf("readyz while draining: %d %s", r.status, r.body)
+	}
+	if r := ts.post(t, "/v1/gate", f.session); r.header.Get("Teegate-Decision") != "allow" {
+		t.Fatalf("a decision while draining: %d %s", r.status, r.body)
+	}
+	close(drained)
+	if err := ts.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A slow client holds only its share of the body budget: decisions go on
+// for others, even with a single decision slot, until the budget is full;
+// then a request waits for it, and is turned away with 503 after the
+// queue timeout.
+func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.MaxConcurrentDecisions = 1
+	opts.MaxBodyBytes = testBodyBudget
+	opts.QueueTimeout = 20 * time.Millisecond
+	ts := f.start(t, opts)
+	release, result := hold(t, ts, f.session)
+
+	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
+		t.Fatalf("a decision beside a slow client: %d %s", r.status, r.body)
+	}
+	// The slow body holds len(session) of the budget; another session
+	// does not fit beside it.
+	r := ts.post(t, "/v1/gate", f.session)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
+		t.Fatalf("a body beyond the budget: %d %v %s", r.status, r.header, r.body)
+	}
+	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="503"}`); got != 1 {
+		t.Errorf("gate 503s = %v", got)
+	}
+	release()
+	if r := <-result; r.status != 200 {
+		t.Fatalf("held request: %d %s", r.status, r.body)
+	}
+	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
+		t.Fatalf("after the slow body: %d %s", r.status, r.body)
+	}
+}
+
 // When every decision slot stays busy past the queue timeout, a request is
 // turned away with 503 and Retry-After, and counted.
 func TestConcurrencyLimit(t *testing.T) {
@@ -640,19 +730,44 @@ func TestConcurrencyLimit(t *testing.T) {
 	opts := f.options()
 	opts.MaxConcurrentDecisions = 1
 	opts.QueueTimeout = 20 * time.Millisecond
-	ts := f.start(t, opts)
-	release, result := hold(t, ts, f.session)
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deciding, proceed := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(proceed) }) }
+	var first atomic.Bool
+	svc.testHookDecide = func() {
+		if first.CompareAndSwap(false, true) {
+			close(deciding)
+			<-proceed
+		}
+	}
+	ts := serveOn(t, svc)
+	t.Cleanup(letGo) // runs before the server's cleanup, which waits for the held request
+	held := make(chan response, 1)
+	go func() {
+		resp, err := http.Post(ts.url+"/v1/gate", "application/json", bytes.NewReader(f.session))
+		if err != nil {
+			held <- response{status: -1}
+			return
+		}
+		resp.Body.Close()
+		held <- response{status: resp.StatusCode}
+	}()
+	<-deciding
 
 	r := ts.post(t, "/v1/gate", f.session)
 	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
 		t.Fatalf("second request: %d %v %s", r.status, r.header, r.body)
 	}
-	if got := ts.metric(t, `teegate_overloaded_total{endpoint="gate"}`); got != 1 {
-		t.Errorf("teegate_overloaded_total = %v", got)
+	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="503"}`); got != 1 {
+		t.Errorf("gate 503s = %v", got)
 	}
-	release()
-	if r := <-result; r.status != 200 {
-		t.Fatalf("held request: %d %s", r.status, r.body)
+	letGo()
+	if r := <-held; r.status != 200 {
+		t.Fatalf("held request: %d", r.status)
 	}
 	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
 		t.Fatalf("after the slot is free: %d %s", r.status, r.body)

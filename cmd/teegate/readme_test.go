@@ -11,7 +11,7 @@ import (
 // runReadmeBlock runs the README's shell block between the markers
 // <!-- name:start --> and <!-- name:end --> with bash, exactly as written,
 // from the repository root, and returns what it printed.
-func runReadmeBlock(t *testing.T, name string) string {
+func runReadmeBlock(t *testing.T, name string, edit func(script string) string) string {
 	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Fatal("the README's examples are bash scripts and need bash")
@@ -25,6 +25,9 @@ func runReadmeBlock(t *testing.T, name string) string {
 	if !ok || !ok2 {
 		t.Fatalf("README.md has no %s block", name)
 	}
+	if edit != nil {
+		script = edit(script)
+	}
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // temporary files go when the test ends
@@ -37,20 +40,28 @@ func runReadmeBlock(t *testing.T, name string) string {
 
 // The README's issuing walk-through ends in allow.
 func TestReadmeWalkthrough(t *testing.T) {
-	out := runReadmeBlock(t, "walkthrough")
+	out := runReadmeBlock(t, "walkthrough", nil)
 	if !strings.Contains(out, `"decision": "allow"`) || !strings.Contains(out, `"reasons": []`) {
 		t.Fatalf("walk-through did not end in allow:\n%s", out)
 	}
 }
 
-// The README's teegate serve example gets the answers it describes.
+// The README's teegate serve example gets the answers it describes. It
+// runs on a free port rather than the default, which may be in use.
 func TestReadmeServe(t *testing.T) {
-	if ln, err := net.Listen("tcp", "127.0.0.1:8340"); err != nil {
-		t.Fatalf("the README's example serves on 127.0.0.1:8340, which is taken: %v", err)
-	} else {
-		ln.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := runReadmeBlock(t, "serve")
+	free := ln.Addr().String()
+	ln.Close()
+	out := runReadmeBlock(t, "serve", func(script string) string {
+		const line = "addr=127.0.0.1:8340\n"
+		if !strings.Contains(script, line) {
+			t.Fatalf("the serve block does not set %q", line)
+		}
+		return strings.Replace(script, line, "addr="+free+"\n", 1)
+	})
 	for _, want := range []string{
 		`"ready": true`,
 		`"decision": "allow"`,

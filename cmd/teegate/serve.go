@@ -20,7 +20,11 @@ import (
 // expose it, behind whatever authentication the deployment provides.
 const defaultListen = "127.0.0.1:8340"
 
-const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--now-unix <seconds>]"
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents allow|refuse] [--now-unix <seconds>]"
+
+// minReloadInterval keeps a mistyped interval (1ns) from turning the poll
+// into a busy loop.
+const minReloadInterval = 100 * time.Millisecond
 
 // serve runs the decision service until SIGINT or SIGTERM, reloading the
 // governed documents on SIGHUP. Operational messages go to stderr; the
@@ -29,11 +33,16 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	a := checkArgs{
 		usage:    serveUsage,
 		required: []string{"--registry", "--keyset", "--revocation-registry"},
-		optional: []string{"--listen", "--decision-log", "--reload-interval", "--max-concurrent"},
+		optional: []string{"--listen", "--decision-log", "--reload-interval", "--max-concurrent", "--drain-delay", "--request-documents"},
 	}
 	if err := a.parse(args); err != nil {
 		return a.fail(stderr, err)
 	}
+	// Caught from the start, so that a SIGHUP during loading does not kill
+	// the process; it is served once the service runs.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	opts := service.Options{
 		Paths: service.Paths{Registry: a.values["--registry"], Keyset: a.values["--keyset"],
@@ -48,10 +57,24 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	}
 	if v, ok := a.values["--reload-interval"]; ok {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return a.fail(stderr, errUsage{"invalid value for --reload-interval: want a positive duration such as 2s"})
+		if err != nil || d < minReloadInterval {
+			return a.fail(stderr, errUsage{"invalid value for --reload-interval: want a duration of at least 100ms, such as 2s"})
 		}
 		opts.ReloadInterval = d
+	}
+	if v, ok := a.values["--drain-delay"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return a.fail(stderr, errUsage{"invalid value for --drain-delay: want a duration such as 5s"})
+		}
+		opts.DrainDelay = d
+	}
+	switch a.values["--request-documents"] {
+	case "", "allow":
+	case "refuse":
+		opts.GovernedDocumentsOnly = true
+	default:
+		return a.fail(stderr, errUsage{"invalid value for --request-documents: want allow or refuse"})
 	}
 	if v, ok := a.values["--max-concurrent"]; ok {
 		n, err := strconv.Atoi(v)
@@ -89,13 +112,16 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	go func() {
+		// A second SIGINT or SIGTERM, during the shutdown, ends the
+		// process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	go func() {
 		for range hup {
 			log.Info("SIGHUP: reloading the governed documents")
-			svc.Reload(true) // a refusal is logged inside
+			svc.Reload() // a refusal is logged inside
 		}
 	}()
 	if err := svc.Serve(ctx, ln); err != nil {

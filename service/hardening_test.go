@@ -1,0 +1,268 @@
+package service
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/enforce"
+	"github.com/teegate/teegate/internal/codetest"
+)
+
+// A caller's runtime reasons, which layer D repeats as codes, never become
+// metric label values: any caller could otherwise mint series without end.
+func TestMetricLabelsStayBounded(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	var ctx enforce.Context
+	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		ctx.RuntimeDecision.Reasons = append(ctx.RuntimeDecision.Reasons, decision.Reason{Code: decision.Code(fmt.Sprintf("invented-%d-keep-alpha", i)), Detail: "x"})
+	}
+	body := []byte(`{"context": ` + string(marshal(t, ctx)) + `}`)
+	if r := ts.post(t, "/v1/check/enforcement", body); r.status != 200 || !bytes.Contains(r.body, []byte("runtime_invented-49-keep-alpha")) {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	exposition := string(ts.get(t, "/metrics").body)
+	if strings.Contains(exposition, "invented") {
+		t.Fatal("a caller's code became a label value")
+	}
+	if got := ts.metric(t, `teegate_decision_reasons_total{code="runtime_*",endpoint="check_enforcement",layer="enforcement"}`); got != float64(len(ctx.RuntimeDecision.Reasons)) {
+		t.Errorf("echoed runtime reasons counted %v times, want %d", got, len(ctx.RuntimeDecision.Reasons))
+	}
+}
+
+// A token checked against the caller's own keyset never enters the shared
+// verification cache; gate traffic on the service's keyset does.
+func TestCallerKeysetsDoNotFillTheSharedCache(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	body := []byte(fmt.Sprintf(`{"token": %s, "keyset": %s}`, readExample(t, "token/token.json"), readExample(t, "token/keyset.json")))
+	r := ts.post(t, "/v1/check/token", body)
+	if r.status != 200 || r.header.Get("Teegate-Decision") != "allow" {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if got := r.header.Get("Teegate-Request-Documents"); got != "keyset" {
+		t.Errorf("Teegate-Request-Documents = %q, want keyset", got)
+	}
+	if n := ts.svc.verifier.Len(); n != 0 {
+		t.Fatalf("the shared cache holds %d payloads signed under a caller's keyset", n)
+	}
+	ts.post(t, "/v1/gate", f.session)
+	if n := ts.svc.verifier.Len(); n != 5 {
+		t.Fatalf("the shared cache holds %d payloads after the gate, want 5", n)
+	}
+}
+
+// With GovernedDocumentsOnly a check may not bring its own registry,
+// keyset or revocation registry.
+func TestGovernedDocumentsOnly(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.GovernedDocumentsOnly = true
+	ts := f.start(t, opts)
+	body := []byte(fmt.Sprintf(`{"token": %s, "keyset": %s}`, readExample(t, "token/token.json"), readExample(t, "token/keyset.json")))
+	r := ts.post(t, "/v1/check/token", body)
+	if r.status != http.StatusBadRequest || !bytes.Contains(r.body, []byte(`"member": "/keyset"`)) || !bytes.Contains(r.body, []byte("its own governed documents")) {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if r := ts.post(t, "/v1/check/token", []byte(`{"token": `+string(readExample(t, "token/token.json"))+`}`)); r.status != 200 || r.header.Get("Teegate-Request-Documents") != "" {
+		t.Fatalf("the token alone: %d %v %s", r.status, r.header, r.body)
+	}
+}
+
+// withMode returns the session with its enforcement mode and phase set.
+func withMode(t *testing.T, session []byte, mode, phase string) []byte {
+	t.Helper()
+	var s map[string]jsontext.Value
+	if err := json.Unmarshal(session, &s); err != nil {
+		t.Fatal(err)
+	}
+	s["enforcement"] = jsontext.Value(fmt.Sprintf(`{"mode": %q, "canary_session": false}`, mode))
+	s["phase"] = jsontext.Value(fmt.Sprintf("%q", phase))
+	return marshal(t, s)
+}
+
+// Past the staleness bound no session starts in any mode: where layer D
+// would admit with warnings (monitor, soft), the service rejects. A
+// session already running is left to the gate.
+func TestStaleDenylistRejectsSessionStartInEveryMode(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	f.clock.Set(testNow + 41) // the denylist is 61 s old; the bound is 60
+	for _, c := range []struct {
+		mode, phase, want string
+		added             bool
+	}{
+		{"monitor_only", "session_start", "reject", true},
+		{"soft_enforcement", "session_start", "reject", true},
+		{"soft_enforcement", "no_such_phase", "reject", true}, // checked as session_start, as layer C does
+		{"full_enforcement", "session_start", "reject", false},
+		{"monitor_only", "mid_session", "allow_with_warnings", false},
+	} {
+		t.Run(c.mode+"/"+c.phase, func(t *testing.T) {
+			session := withMode(t, f.session, c.mode, c.phase)
+			r := ts.post(t, "/v1/gate", session)
+			if r.status != 200 || r.header.Get("Teegate-Decision") != c.want {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			added := bytes.Contains(r.body, []byte(`"code": "service_denylist_stale_at_session_start"`))
+			if added != c.added {
+				t.Fatalf("service reason added = %v, want %v:\n%s", added, c.added, r.body)
+			}
+			if !c.added {
+				// Otherwise the answer is the gate's own.
+				if want := f.library(t, session, testNow+41); !bytes.Equal(r.body, want) {
+					t.Fatalf("body\n%s\nwant the gate's\n%s", r.body, want)
+				}
+			}
+		})
+	}
+}
+
+func TestServiceCodesAreTestedAndDocumented(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	f.clock.Set(testNow + 41)
+	var got struct {
+		Reasons []struct {
+			Layer string `json:"layer"`
+			Code  string `json:"code"`
+		} `json:"reasons"`
+	}
+	r := ts.post(t, "/v1/gate", withMode(t, f.session, "monitor_only", "session_start"))
+	if err := json.Unmarshal(r.body, &got, json.RejectUnknownMembers(false)); err != nil {
+		t.Fatal(err)
+	}
+	produced := map[decision.Code]bool{}
+	for _, reason := range got.Reasons {
+		if reason.Layer == string(LayerService) {
+			produced[decision.Code(reason.Code)] = true
+		}
+	}
+	codetest.CheckCoverage(t, "codes.go", 1, produced, "../docs/reason-codes.md")
+}
+
+// A decision that cannot be recorded in the decision log is not given.
+func TestUnloggableDecisionsAreWithheld(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.DecisionLog = failingWriter{}
+	ts := f.start(t, opts)
+	r := ts.post(t, "/v1/gate", f.session)
+	if r.status != http.StatusInternalServerError || r.header.Get("Teegate-Decision") != "" || bytes.Contains(r.body, []byte(`"decision"`)) {
+		t.Fatalf("%d %v %s", r.status, r.header, r.body)
+	}
+	if got := ts.metric(t, "teegate_decision_log_errors_total"); got != 1 {
+		t.Errorf("teegate_decision_log_errors_total = %v", got)
+	}
+	if got := ts.metric(t, `teegate_decisions_total{endpoint="gate",outcome="allow"}`); got != -1 {
+		t.Errorf("a withheld decision was counted as made: %v", got)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// A clock before 1970 gives no decision and no readiness, never a
+// decision at time 0.
+func TestClockBeforeEpoch(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	f.clock.Set(-1)
+	r := ts.post(t, "/v1/gate", f.session)
+	if r.status != http.StatusServiceUnavailable || !bytes.Contains(r.body, []byte("before 1970")) {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if rd := readiness(t, ts); rd.Ready || !strings.Contains(strings.Join(rd.Problems, "; "), "before 1970") {
+		t.Fatalf("readiness: %+v", rd)
+	}
+}
+
+// A replayed older keyset or denylist is refused as a rollback.
+func TestRollbackRefused(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	ks, err := admission.DecodeKeyset("k", readExample(t, "gate/keyset.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks.KeysetVersion--
+	f.write(t, DocKeyset, marshal(t, ks))
+	if err := ts.svc.reload(false); !errors.Is(err, errRollback) || !strings.Contains(err.Error(), "keyset_version 8 is below 9") {
+		t.Fatalf("older keyset: %v", err)
+	}
+	f.write(t, DocKeyset, readExample(t, "gate/keyset.json"))
+	rev, err := admission.DecodeRevocationRegistry("v", readExample(t, "gate/revocation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev.DenylistRefreshedAtUnix--
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.reload(false); !errors.Is(err, errRollback) || !strings.Contains(err.Error(), "denylist_refreshed_at_unix") {
+		t.Fatalf("older denylist: %v", err)
+	}
+	rev.DenylistRefreshedAtUnix++
+	rev.MinTokenRevocationEpoch--
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.reload(false); !errors.Is(err, errRollback) || !strings.Contains(err.Error(), "min_token_revocation_epoch") {
+		t.Fatalf("lower revocation epoch: %v", err)
+	}
+}
+
+// A refused set is tried again on every poll, without being reported
+// again; putting the old files back clears the refusal.
+func TestRefusedSetIsRetried(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	f.write(t, DocKeyset, []byte(`{`))
+	for range 3 {
+		if err := ts.svc.reload(false); err == nil {
+			t.Fatal("a broken keyset was not refused on retry")
+		}
+	}
+	if got := ts.metric(t, `teegate_reloads_total{result="failure"}`); got != 1 {
+		t.Errorf("one refusal, retried, counted %v times", got)
+	}
+	f.write(t, DocKeyset, readExample(t, "gate/keyset.json"))
+	if err := ts.svc.reload(false); err != nil {
+		t.Fatal(err)
+	}
+	rd := readiness(t, ts)
+	if rd.LastReloadError != nil || rd.Documents.Keyset.Generation != 1 {
+		t.Fatalf("after putting the keyset back: %+v", rd)
+	}
+	if ts.metric(t, "teegate_last_reload_failed") != 0 {
+		t.Error("teegate_last_reload_failed still set")
+	}
+}
+
+// A long session id is cut in the decision log, with its digest.
+func TestDecisionLogBoundsSessionID(t *testing.T) {
+	f := newFixture(t)
+	var log bytes.Buffer
+	opts := f.options()
+	opts.DecisionLog = &log
+	ts := f.start(t, opts)
+	var s map[string]jsontext.Value
+	if err := json.Unmarshal(f.session, &s); err != nil {
+		t.Fatal(err)
+	}
+	s["session_id"] = jsontext.Value(`"` + strings.Repeat("x", 100_000) + `"`)
+	ts.post(t, "/v1/gate", marshal(t, s))
+	ts.stop(t)
+	if log.Len() > 4096 || !strings.Contains(log.String(), `"session_id_sha256":`) {
+		t.Fatalf("%d bytes: %.300s", log.Len(), log.String())
+	}
+}
