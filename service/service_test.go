@@ -707,19 +707,26 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	}
 	// The slow body holds len(session) of the budget; another session
 	// does not fit beside it.
-	r := ts.post(t, "/v1/gate", f.session)
-	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
-		t.Fatalf("a body beyond the budget: %d %v %s", r.status, r.header, r.body)
-	}
-	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="503"}`); got != 1 {
-		t.Errorf("gate 503s = %v", got)
-	}
+	expectBusy(t, ts, f.session, "a body beyond the budget")
 	release()
 	if r := <-result; r.status != 200 {
 		t.Fatalf("held request: %d %s", r.status, r.body)
 	}
 	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
 		t.Fatalf("after the slow body: %d %s", r.status, r.body)
+	}
+}
+
+// expectBusy sends a gate session that must be turned away as busy: 503,
+// Retry-After, the first such refusal counted.
+func expectBusy(t *testing.T, ts *testServer, session []byte, what string) {
+	t.Helper()
+	r := ts.post(t, "/v1/gate", session)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
+		t.Fatalf("%s: %d %v %s", what, r.status, r.header, r.body)
+	}
+	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="503"}`); got != 1 {
+		t.Errorf("gate 503s = %v, want 1", got)
 	}
 }
 
@@ -758,13 +765,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	}()
 	<-deciding
 
-	r := ts.post(t, "/v1/gate", f.session)
-	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
-		t.Fatalf("second request: %d %v %s", r.status, r.header, r.body)
-	}
-	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="503"}`); got != 1 {
-		t.Errorf("gate 503s = %v", got)
-	}
+	expectBusy(t, ts, f.session, "a second request")
 	letGo()
 	if r := <-held; r.status != 200 {
 		t.Fatalf("held request: %d", r.status)
