@@ -99,4 +99,30 @@ func TestVerifyErrors(t *testing.T) {
 	if err := Verify(pk, sig, PayloadDigest("{\"a\":1}")); !errors.Is(err, ErrSignatureInvalid) {
 		t.Errorf("other message: %v", err)
 	}
+	if err := Verify(PubKey{}, sig, digest); !errors.Is(err, ErrSignatureInvalid) {
+		t.Errorf("zero PubKey: %v", err)
+	}
+}
+
+// The messages are the reason details of CheckToken, so they must not
+// depend on the verification backend: CI runs this test on both.
+func TestVerifyErrorText(t *testing.T) {
+	pk, _ := ParsePubKey(testKeys["key-a"].PubKeyHex())
+	digest := PayloadDigest("{}")
+	sig, err := signDigest(testKeys["key-a"], digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const p = "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f"
+	const n = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+	for _, tc := range []struct{ sig, want string }{
+		{p + sig[64:], "signature does not verify: r is not below the field prime"},
+		{sig[:64] + n, "signature does not verify: s is not below the group order"},
+		{sig[:64] + sig[:64], "signature does not verify"},
+		{sig[:62], "signature is not 64 bytes (31 bytes)"},
+	} {
+		if err := Verify(pk, tc.sig, digest); err == nil || err.Error() != tc.want {
+			t.Errorf("Verify(%s…) = %v, want %q", tc.sig[:8], err, tc.want)
+		}
+	}
 }
