@@ -25,6 +25,10 @@ func TestReadmeWalkthrough(t *testing.T) {
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // mktemp's folder goes when the test ends
+	// The walk-through's go build makes the same build as this test's.
+	if tags := buildTags(t); tags != "" {
+		cmd.Env = append(cmd.Env, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -tags="+tags))
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("walk-through failed: %v\n%s", err, out)
