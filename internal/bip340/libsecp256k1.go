@@ -54,28 +54,32 @@ func newContext() *C.secp256k1_context {
 	return c
 }
 
-// secpKey is libsecp256k1's parsed key, 64 opaque bytes kept in Go memory.
-// The noescape and nocallback directives above let the calls take pointers
-// into Go memory, stack included, without copying or allocating: C keeps
-// none of them past the call.
-type secpKey struct{ k C.secp256k1_xonly_pubkey }
+// secpKey is libsecp256k1's parsed key, 64 opaque bytes in Go memory. It
+// is held by pointer so that a PublicKey stays as small as btcec's: callers
+// keep keys in map values, which Go stores out of line, one allocation
+// each, past 128 bytes. The noescape and nocallback directives above let
+// the calls take pointers into Go memory, stack included, without copying
+// or allocating: C keeps none of them past the call.
+type secpKey struct{ k *C.secp256k1_xonly_pubkey }
 
 func secpParse(x *[PublicKeySize]byte) (secpKey, bool) {
-	var k secpKey
-	ok := C.secp256k1_xonly_pubkey_parse(ctx, &k.k, (*C.uchar)(unsafe.Pointer(&x[0]))) == 1
-	return k, ok
+	k := new(C.secp256k1_xonly_pubkey)
+	if C.secp256k1_xonly_pubkey_parse(ctx, k, (*C.uchar)(unsafe.Pointer(&x[0]))) != 1 {
+		return secpKey{}, false
+	}
+	return secpKey{k}, true
 }
 
 // secpVerify must only be given a key that secpParse accepted: on any
 // other, libsecp256k1 calls its illegal-argument callback, which aborts.
 func secpVerify(pk *secpKey, sig *[SignatureSize]byte, digest *[DigestSize]byte) bool {
 	return C.secp256k1_schnorrsig_verify(ctx, (*C.uchar)(unsafe.Pointer(&sig[0])),
-		(*C.uchar)(unsafe.Pointer(&digest[0])), DigestSize, &pk.k) == 1
+		(*C.uchar)(unsafe.Pointer(&digest[0])), DigestSize, pk.k) == 1
 }
 
 // secpVerifyLoop verifies sig n times in one C call and reports whether
 // every one verified.
 func secpVerifyLoop(pk *secpKey, sig *[SignatureSize]byte, digest *[DigestSize]byte, n int) bool {
 	return C.teegate_verify_loop(ctx, (*C.uchar)(unsafe.Pointer(&sig[0])),
-		(*C.uchar)(unsafe.Pointer(&digest[0])), &pk.k, C.long(n)) == 1
+		(*C.uchar)(unsafe.Pointer(&digest[0])), pk.k, C.long(n)) == 1
 }
