@@ -1,56 +1,15 @@
 package bip340
 
 import (
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+
+	"github.com/teegate/teegate/internal/bip340/vectors"
 )
-
-// vector is one row of the official BIP-340 verification vectors.
-type vector struct {
-	index, comment string
-	key            [PublicKeySize]byte
-	digest         [DigestSize]byte
-	sig            [SignatureSize]byte
-	valid          bool
-}
-
-// readVectors reads the 15 BIP-340 vectors with 32-byte messages that
-// admission keeps (see admission/verify_test.go for their provenance).
-func readVectors(t testing.TB) []vector {
-	t.Helper()
-	f, err := os.Open("../../admission/testdata/bip340-vectors.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 16 {
-		t.Fatalf("%d rows, want a header and 15 vectors", len(rows))
-	}
-	var out []vector
-	for _, row := range rows[1:] {
-		v := vector{index: row[0], valid: row[4] == "TRUE", comment: row[5]}
-		for _, f := range []struct {
-			dst []byte
-			hex string
-		}{{v.key[:], row[1]}, {v.digest[:], row[2]}, {v.sig[:], row[3]}} {
-			if n, err := hex.Decode(f.dst, []byte(f.hex)); err != nil || n != len(f.dst) {
-				t.Fatalf("vector %s: %q is not %d bytes of hex", v.index, f.hex, len(f.dst))
-			}
-		}
-		out = append(out, v)
-	}
-	return out
-}
 
 // verifyBytes is ParsePublicKey then Verify.
 func verifyBytes(x *[PublicKeySize]byte, sig *[SignatureSize]byte, digest *[DigestSize]byte) error {
@@ -62,24 +21,31 @@ func verifyBytes(x *[PublicKeySize]byte, sig *[SignatureSize]byte, digest *[Dige
 }
 
 func TestVectors(t *testing.T) {
-	for _, v := range readVectors(t) {
-		if err := verifyBytes(&v.key, &v.sig, &v.digest); (err == nil) != v.valid {
-			t.Errorf("%s: vector %s: %v, want valid=%v (%s)", Backend, v.index, err, v.valid, v.comment)
+	for _, v := range vectors.All(t) {
+		if err := verifyBytes(&v.Key, &v.Sig, &v.Digest); (err == nil) != v.Valid {
+			t.Errorf("%s: vector %s: %v, want valid=%v (%s)", Backend, v.Index, err, v.Valid, v.Comment)
 		}
 	}
 }
 
-// testSignature is a valid signature by a fixed key over a fixed digest.
-func testSignature(t testing.TB) (x [PublicKeySize]byte, sig [SignatureSize]byte, digest [DigestSize]byte) {
+// sign makes a valid signature by the secret key over digest with btcec.
+func sign(t testing.TB, secret []byte, digest *[DigestSize]byte) (x [PublicKeySize]byte, sig [SignatureSize]byte) {
 	t.Helper()
-	priv, _ := btcec.PrivKeyFromBytes([]byte("teegate bip340 test key 32 bytes"))
-	copy(digest[:], "teegate bip340 test digest 32 by")
+	priv, _ := btcec.PrivKeyFromBytes(secret) // reduced mod n
 	s, err := schnorr.Sign(priv, digest[:])
 	if err != nil {
 		t.Fatal(err)
 	}
 	copy(x[:], schnorr.SerializePubKey(priv.PubKey()))
 	copy(sig[:], s.Serialize())
+	return x, sig
+}
+
+// testSignature is a valid signature by a fixed key over a fixed digest.
+func testSignature(t testing.TB) (x [PublicKeySize]byte, sig [SignatureSize]byte, digest [DigestSize]byte) {
+	t.Helper()
+	copy(digest[:], "teegate bip340 test digest 32 by")
+	x, sig = sign(t, []byte("teegate bip340 test key 32 bytes"), &digest)
 	return x, sig, digest
 }
 

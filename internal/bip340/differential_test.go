@@ -6,8 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/teegate/teegate/internal/bip340/vectors"
 )
 
 // differ runs inputs through both backends and counts what it saw, so that
@@ -70,14 +69,23 @@ func signed(t *testing.T, rng *rand.Rand) (x [32]byte, sig [64]byte, digest [32]
 	var secret [32]byte
 	fill(rng, secret[:])
 	fill(rng, digest[:])
-	priv, _ := btcec.PrivKeyFromBytes(secret[:]) // reduced mod n; 0 has odds 2^-256
-	s, err := schnorr.Sign(priv, digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(x[:], schnorr.SerializePubKey(priv.PubKey()))
-	copy(sig[:], s.Serialize())
+	x, sig = sign(t, secret[:], &digest)
 	return x, sig, digest
+}
+
+// bits picks n bit positions below size at random, or all of them.
+func bits(rng *rand.Rand, n, size int, all bool) []int {
+	if all {
+		n = size
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+		if !all {
+			out[i] = rng.IntN(size)
+		}
+	}
+	return out
 }
 
 func fill(rng *rand.Rand, b []byte) {
@@ -95,9 +103,9 @@ func TestDifferential(t *testing.T) {
 	d := &differ{t: t}
 	rng := rand.New(rand.NewPCG(8, 340)) // fixed: a failure reproduces
 
-	for _, v := range readVectors(t) {
-		if got := d.check("vector "+v.index, &v.key, &v.sig, &v.digest); got != v.valid {
-			t.Errorf("vector %s: libsecp256k1 says %v, want %v (%s)", v.index, got, v.valid, v.comment)
+	for _, v := range vectors.All(t) {
+		if got := d.check("vector "+v.Index, &v.Key, &v.Sig, &v.Digest); got != v.Valid {
+			t.Errorf("vector %s: libsecp256k1 says %v, want %v (%s)", v.Index, got, v.Valid, v.Comment)
 		}
 	}
 
@@ -108,32 +116,19 @@ func TestDifferential(t *testing.T) {
 		if !d.check("valid", &x, &sig, &digest) {
 			t.Fatalf("a fresh valid signature (%d) does not verify", i)
 		}
-		sigBits, keyBits, digestBits := 16, 8, 8
 		all := i < 4
-		if all {
-			sigBits, keyBits, digestBits = 512, 256, 256
-		}
-		for j := range sigBits {
-			s, bit := sig, rng.IntN(512)
-			if all {
-				bit = j
-			}
+		for _, bit := range bits(rng, 16, 512, all) {
+			s := sig
 			flip(s[:], bit)
 			d.check("signature bit flipped", &x, &s, &digest)
 		}
-		for j := range keyBits {
-			k, bit := x, rng.IntN(256)
-			if all {
-				bit = j
-			}
+		for _, bit := range bits(rng, 8, 256, all) {
+			k := x
 			flip(k[:], bit)
 			d.check("key bit flipped", &k, &sig, &digest)
 		}
-		for j := range digestBits {
-			m, bit := digest, rng.IntN(256)
-			if all {
-				bit = j
-			}
+		for _, bit := range bits(rng, 8, 256, all) {
+			m := digest
 			flip(m[:], bit)
 			d.check("digest bit flipped", &x, &sig, &m)
 		}
@@ -181,15 +176,7 @@ func TestDifferential(t *testing.T) {
 		d.check("edge key", &x, &sig0, &digest0)
 	}
 	for _, digest := range [][32]byte{{}, allFF} {
-		priv, _ := btcec.PrivKeyFromBytes([]byte("teegate differential test key 32"))
-		s, err := schnorr.Sign(priv, digest[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var x [32]byte
-		var sig [64]byte
-		copy(x[:], schnorr.SerializePubKey(priv.PubKey()))
-		copy(sig[:], s.Serialize())
+		x, sig := sign(t, []byte("teegate differential test key 32"), &digest)
 		if !d.check("edge digest", &x, &sig, &digest) {
 			t.Errorf("a valid signature over digest %x does not verify", digest)
 		}
