@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
-
+	"github.com/teegate/teegate/internal/bip340"
 	"github.com/teegate/teegate/internal/ident"
 )
 
 // This file is the cryptography of layer B: parsing BIP-340 keys and
-// signatures and verifying them. It knows nothing of policy.
+// signatures and verifying them. It knows nothing of policy, nor which
+// backend (internal/bip340) does the arithmetic.
 
 // Errors from ParsePubKey and Verify. Callers match them with errors.Is;
 // the reason detail carries the message.
@@ -29,7 +28,7 @@ var (
 
 // PubKey is a parsed BIP-340 x-only public key.
 type PubKey struct {
-	key *btcec.PublicKey
+	key bip340.PublicKey
 	// Hex is the canonical form: 64 lower-case hex digits. Two key ids with
 	// the same Hex are the same key.
 	Hex string
@@ -47,11 +46,11 @@ func ParsePubKey(s string) (PubKey, error) {
 	if err != nil {
 		return PubKey{}, ErrPubkeyHex
 	}
-	if len(b) != schnorr.PubKeyBytesLen {
+	if len(b) != bip340.PublicKeySize {
 		return PubKey{}, fmt.Errorf("%w (%d bytes)", ErrPubkeyLength, len(b))
 	}
-	key, err := schnorr.ParsePubKey(b)
-	if err != nil {
+	key, ok := bip340.ParsePublicKey((*[bip340.PublicKeySize]byte)(b))
+	if !ok {
 		return PubKey{}, ErrPubkeyNotOnCurve
 	}
 	return PubKey{key: key, Hex: hex.EncodeToString(b)}, nil
@@ -65,20 +64,21 @@ func PayloadDigest(payloadJSON string) [sha256.Size]byte {
 }
 
 // Verify checks a hex BIP-340 signature (trimmed, either case) over digest.
+// A zero PubKey verifies nothing.
 func Verify(pk PubKey, signatureHex string, digest [sha256.Size]byte) error {
 	b, err := hex.DecodeString(ident.Trim(signatureHex))
 	if err != nil {
 		return ErrSignatureHex
 	}
-	if len(b) != schnorr.SignatureSize {
+	if len(b) != bip340.SignatureSize {
 		return fmt.Errorf("%w (%d bytes)", ErrSignatureLength, len(b))
 	}
-	sig, err := schnorr.ParseSignature(b)
-	if err != nil { // r not below p, or s not below n
-		return fmt.Errorf("%w: %v", ErrSignatureInvalid, err)
-	}
-	if !sig.Verify(digest[:], pk.key) {
+	switch err := bip340.Verify(pk.key, (*[bip340.SignatureSize]byte)(b), &digest); {
+	case err == nil:
+		return nil
+	case errors.Is(err, bip340.ErrInvalid):
 		return ErrSignatureInvalid
+	default: // r or s out of range: say which
+		return fmt.Errorf("%w: %w", ErrSignatureInvalid, err)
 	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -62,6 +63,23 @@ func (c *conformanceCase) argv(t *testing.T, phase string) []string {
 	return argv
 }
 
+// buildTags are the -tags this test binary was built with, so that the
+// binary under test is the same build: `go test -tags libsecp256k1` tests
+// the CLI on libsecp256k1.
+func buildTags(t *testing.T) string {
+	t.Helper()
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Fatal("the test binary has no build information")
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-tags" {
+			return s.Value
+		}
+	}
+	return ""
+}
+
 // buildTeegate builds the CLI once per test binary run.
 func buildTeegate(t *testing.T) string {
 	t.Helper()
@@ -69,7 +87,7 @@ func buildTeegate(t *testing.T) string {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-tags", buildTags(t), "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -31,6 +31,10 @@ func runReadmeBlock(t *testing.T, name string, edit func(script string) string) 
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // temporary files go when the test ends
+	// The block's go build makes the same build as this test's.
+	if tags := buildTags(t); tags != "" {
+		cmd.Env = append(cmd.Env, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -tags="+tags))
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the README's %s block failed: %v\n%s", name, err, out)
