@@ -22,8 +22,9 @@ import (
 // a revocation. Entries are dropped once their token has expired (Prune).
 //
 // A payload is remembered only once a signature over it has verified under
-// a key of the keyset being checked, so junk tokens cost their checker
-// time but never the Verifier's memory. A Verifier shared by callers who
+// a key of the keyset being checked, and signature texts longer than a
+// signature are never remembered, so junk tokens and junk signatures cost
+// their checker time but not the Verifier's memory beyond fixed bounds. A Verifier shared by callers who
 // bring their own keysets would let them fill it with payloads they signed
 // themselves: share one only among checks of keysets you trust.
 type Verifier struct {
@@ -57,6 +58,10 @@ const (
 	// maxSignaturesPerPayload: a token declares a handful of verifier
 	// keys; more distinct signature texts for one payload are junk.
 	maxSignaturesPerPayload = 64
+	// maxRememberedSignatureText: a signature is 128 hex digits; allow for
+	// the whitespace trimming forgives. A longer text is junk, checked but
+	// never kept, so that junk cannot grow a remembered payload's memory.
+	maxRememberedSignatureText = 2*64 + 64
 )
 
 type pubkeyResult struct {
@@ -160,7 +165,7 @@ func (v *Verifier) verify(e *payloadEntry, pk PubKey, signatureHex string) error
 		v.obs.Verified(time.Since(start))
 	}
 	v.mu.Lock()
-	if len(e.verified) < maxSignaturesPerPayload {
+	if len(e.verified) < maxSignaturesPerPayload && len(signatureHex) <= maxRememberedSignatureText {
 		e.verified[k] = err
 	}
 	if err == nil {

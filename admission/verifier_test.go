@@ -171,3 +171,23 @@ func TestVerifierBoundsKeys(t *testing.T) {
 		t.Fatalf("%d keys remembered, want the bound %d", n, MaxRememberedKeys)
 	}
 }
+
+// Signature texts longer than a signature are checked but never
+// remembered, so junk attached to a known payload costs no memory.
+func TestVerifierForgetsJunkSignatureTexts(t *testing.T) {
+	v := NewVerifier()
+	f := validFixture()
+	v.CheckToken(f.reg, f.ks, f.token(t), f.rev, testNow)
+	junk := validFixture()
+	junk.editToken = func(tok *Token) { tok.Signatures[0].SignatureHex = strings.Repeat("0", 10_000) }
+	if d := v.CheckToken(junk.reg, junk.ks, junk.token(t), junk.rev, testNow); !d.Has(CodeTokenSignatureVerificationFailed) {
+		t.Fatalf("junk signature: %v", d.Codes())
+	}
+	for _, e := range v.payloads {
+		for k := range e.verified {
+			if len(k.signature) > maxRememberedSignatureText {
+				t.Fatalf("a %d-byte signature text is remembered", len(k.signature))
+			}
+		}
+	}
+}

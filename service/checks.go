@@ -1,8 +1,6 @@
 package service
 
 import (
-	"strings"
-
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
@@ -131,6 +129,8 @@ func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, er
 	v := s.verifier
 	if ks != snap.keyset {
 		v = admission.NewObservedVerifier(s.metrics)
+	} else {
+		v.Prune(now) // the gate prunes too; this service may serve only checks
 	}
 	return b.made(v.CheckToken(reg, ks, tok, rev, now), "token", ""), nil
 }
@@ -167,8 +167,14 @@ func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*ma
 	m := b.made(enforce.CheckEnforcement(reg, ctx, now), "enforcement", ctx.SessionID)
 	// Layer D repeats the caller's runtime reason codes after a prefix;
 	// as metric labels they would let any caller mint series without end.
+	// Layer D's own codes keep their labels, unless a caller's code
+	// repeated spells one of them, which is counted as repeated.
+	echoed := make(map[decision.Code]bool, len(ctx.RuntimeDecision.Reasons))
+	for _, r := range ctx.RuntimeDecision.Reasons {
+		echoed[enforce.RuntimeReasonPrefix+r.Code] = true
+	}
 	for i, r := range m.reasons {
-		if strings.HasPrefix(string(r.code), enforce.RuntimeReasonPrefix) {
+		if echoed[r.code] {
 			m.reasons[i].label = echoedRuntimeCode
 		}
 	}

@@ -123,10 +123,15 @@ var errRollback = errors.New("older than the document in force")
 // on every call: what refused it may pass later (a read error, an
 // activation gate not yet effective). It reports whether a new set was
 // put in force.
-func (st *store) reload(now time.Time, force bool) (bool, error) {
+func (st *store) reload(now time.Time, force bool) (changed bool, before *ReloadError, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	before = st.lastErr.Load()
+	changed, err = st.reloadLocked(now, force)
+	return changed, before, err
+}
 
+func (st *store) reloadLocked(now time.Time, force bool) (bool, error) {
 	old := st.current.Load()
 	var stats [len(documents)]os.FileInfo
 	changed := old == nil || force || st.lastErr.Load() != nil
@@ -191,8 +196,11 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 		if err := next.decode(d, path, data, now); err != nil {
 			return nil, err
 		}
+		if err := notInFuture(d, path, next, now); err != nil {
+			return nil, err
+		}
 		if old != nil {
-			if err := notRolledBack(d, path, old, next); err != nil {
+			if err := notRolledBack(d, path, old, next, now); err != nil {
 				return nil, err
 			}
 		}
@@ -231,11 +239,34 @@ func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) e
 	return err
 }
 
+// maxClockSkew is how far in the future a denylist's refresh time may be:
+// the verifier pipeline's clock and the service's differ by seconds, not
+// minutes.
+const maxClockSkew = 30 // seconds
+
+// errFuture marks a denylist dated beyond maxClockSkew in the future.
+var errFuture = errors.New("dated in the future")
+
+// notInFuture refuses a revocation registry dated later than now allows:
+// taken into force, it would make the service unready and, through the
+// rollback check, refuse its own correction.
+func notInFuture(d Document, path string, next *snapshot, now time.Time) error {
+	if d != DocRevocationRegistry {
+		return nil
+	}
+	if t := next.revocation.DenylistRefreshedAtUnix; t > unixSeconds(now)+maxClockSkew {
+		return fmt.Errorf("%s: %w: denylist_refreshed_at_unix %d is more than %d s after now (%d)", path, errFuture, t, maxClockSkew, now.Unix())
+	}
+	return nil
+}
+
 // notRolledBack refuses a keyset or revocation registry older than the one
 // in force: replaying an old file must not bring back a revoked key, an
-// older denylist or a lower revocation epoch. The registry carries no
-// version to compare. A deliberate rollback needs a restart.
-func notRolledBack(d Document, path string, old, next *snapshot) error {
+// older denylist or a lower revocation epoch. A denylist in force dated
+// after now (within maxClockSkew) does not bind its successor. The
+// registry carries no version to compare. A deliberate rollback needs a
+// restart.
+func notRolledBack(d Document, path string, old, next *snapshot, now time.Time) error {
 	switch d {
 	case DocKeyset:
 		if next.keyset.KeysetVersion < old.keyset.KeysetVersion {
@@ -243,7 +274,7 @@ func notRolledBack(d Document, path string, old, next *snapshot) error {
 		}
 	case DocRevocationRegistry:
 		n, o := next.revocation, old.revocation
-		if n.DenylistRefreshedAtUnix < o.DenylistRefreshedAtUnix {
+		if n.DenylistRefreshedAtUnix < o.DenylistRefreshedAtUnix && o.DenylistRefreshedAtUnix <= unixSeconds(now) {
 			return fmt.Errorf("%s: %w: denylist_refreshed_at_unix %d is before %d", path, errRollback, n.DenylistRefreshedAtUnix, o.DenylistRefreshedAtUnix)
 		}
 		if n.MinTokenRevocationEpoch < o.MinTokenRevocationEpoch {

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,16 +130,20 @@ type layerCode struct {
 }
 
 // Reading a body is bounded apart from deciding on it: a slow client
-// holds only its share of the body budget, never a decision slot.
+// holds only the budget for the bytes it has sent, never a decision slot.
 const (
 	// bodyReadTimeout: the largest body, 64 MiB, takes well under a
 	// second on loopback and a few seconds on a slow link.
 	bodyReadTimeout = 10 * time.Second
+	// bodyChunk is the unit in which a body's bytes are reserved as they
+	// arrive: a connection that sends nothing holds one chunk.
+	bodyChunk = 64 << 10
 )
 
-// decisionHandler runs the life of a decision request: its share of the
-// body budget, the body, strict decoding, a decision slot, the decision at
-// one instant on one set of documents, the decision log, then the answer.
+// decisionHandler runs the life of a decision request: the body, read
+// against the body budget; strict decoding and the decision, in a decision
+// slot, at one instant on one set of documents; the decision log; then the
+// answer.
 func (s *Service) decisionHandler(d decider) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
@@ -148,70 +154,39 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
 			return
 		}
-		// Reserve the body's bytes before reading them: its declared length,
-		// or the endpoint's limit when it declares none.
-		reserve := int64(d.limit)
-		if r.ContentLength >= 0 {
-			reserve = r.ContentLength
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout)); err != nil {
+			s.noDeadline.Do(func() {
+				s.log.Warn("the response writer cannot set read deadlines; request bodies are bounded only by the server's own timeouts", "error", err)
+			})
 		}
-		// A body larger than the whole budget waits for all of it.
-		reserve = min(reserve, s.opts.MaxBodyBytes)
-		if !s.wait(r.Context(), func(ctx context.Context) error { return s.bodyBudget.Acquire(ctx, reserve) }) {
-			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
-			return
-		}
-		held := reserve
-		defer func() { s.bodyBudget.Release(held) }()
-
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(d.limit)))
+		b := budgeted{s: s, ctx: r.Context()}
+		defer b.release()
+		body, err := b.read(http.MaxBytesReader(w, r.Body, int64(d.limit)))
 		if err != nil {
 			var maxBytes *http.MaxBytesError
-			if errors.As(err, &maxBytes) {
+			switch {
+			case errors.Is(err, errBusy):
+				s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
+			case errors.As(err, &maxBytes):
 				s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
-				return
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body did not arrive within %s", bodyReadTimeout)})
+			default:
+				s.refuse(w, d.endpoint, http.StatusBadRequest, apiError{Message: "cannot read the request body: " + err.Error()})
 			}
-			s.refuse(w, d.endpoint, http.StatusBadRequest, apiError{Message: "cannot read the request body: " + err.Error()})
 			return
 		}
 
-		if !s.wait(r.Context(), func(ctx context.Context) error {
-			select {
-			case s.slots <- struct{}{}:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}) {
+		res, err := s.decideInSlot(r.Context(), d, body)
+		switch {
+		case errors.Is(err, errBusy):
 			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
 			return
-		}
-		s.metrics.inFlight.Inc()
-		if s.testHookDecide != nil {
-			s.testHookDecide()
-		}
-		start := time.Now()
-		now := s.clock()
-		snap := s.store.current.Load()
-		var m *made
-		if now.Unix() < 0 {
-			err = errClockBeforeEpoch
-		} else {
-			m, err = d.decide(body, snap, uint64(now.Unix()))
-		}
-		var out []byte
-		if err == nil {
-			out, err = m.result.Marshal()
-		}
-		elapsed := time.Since(start)
-		s.metrics.inFlight.Dec()
-		<-s.slots
-		switch {
 		case errors.Is(err, errClockBeforeEpoch):
-			s.log.Error("no decision: the system clock reads before 1970", "time", now.UTC().Format(time.RFC3339))
+			s.log.Error("no decision: the system clock reads before 1970", "time", res.now.UTC().Format(time.RFC3339))
 			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, apiError{Message: "the service's clock reads before 1970; it makes no decision"})
 			return
-		case err != nil && m == nil:
+		case err != nil && res.made == nil:
 			s.refuse(w, d.endpoint, http.StatusBadRequest, inputError(err))
 			return
 		case err != nil:
@@ -223,15 +198,15 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 
 		// The decision is recorded before it is delivered: one that cannot
 		// be recorded is not given.
+		m, now := res.made, uint64(res.now.Unix())
 		id := rand.Text()
-		if err := s.logDecision(r.Context(), id, d.endpoint, body, snap, m, uint64(now.Unix()), elapsed); err != nil {
+		if err := s.logDecision(r.Context(), id, d.endpoint, body, res.snap, m, now, res.elapsed); err != nil {
 			s.log.Error("no decision: the decision log cannot be written", "error", err)
 			s.metrics.decisionLogErrors.Inc()
 			s.refuse(w, d.endpoint, http.StatusInternalServerError, apiError{Message: "the decision could not be recorded in the decision log, so none is given"})
 			return
 		}
-		s.bodyBudget.Release(held) // the body is done with; the answer may go slowly
-		held = 0
+		b.release() // the body is done with; the answer may go slowly
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Teegate-Decision-Id", id)
 		w.Header().Set("Teegate-Decision", string(m.outcome))
@@ -239,9 +214,91 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			w.Header().Set("Teegate-Request-Documents", strings.Join(m.requestDocs, ", "))
 		}
 		w.WriteHeader(http.StatusOK)
-		w.Write(out)
-		s.metrics.decided(d.endpoint, m.outcome, m.reasons, elapsed)
+		w.Write(res.out)
+		s.metrics.decided(d.endpoint, m.outcome, m.reasons, res.elapsed)
 	})
+}
+
+// errBusy: the body budget or the decision slots stayed full for the
+// queue timeout.
+var errBusy = errors.New("busy")
+
+// budgeted reads a request body, reserving its bytes from the service's
+// body budget a chunk at a time as they arrive, so that what a request
+// holds is what it has sent (plus one chunk), not what it declares.
+type budgeted struct {
+	s    *Service
+	ctx  context.Context
+	held int64
+}
+
+func (b *budgeted) read(r io.Reader) ([]byte, error) {
+	var body []byte
+	for {
+		if !b.s.wait(b.ctx, func(ctx context.Context) error { return b.s.bodyBudget.Acquire(ctx, bodyChunk) }) {
+			return nil, errBusy
+		}
+		b.held += bodyChunk
+		body = slices.Grow(body, bodyChunk)
+		n, err := io.ReadFull(r, body[len(body):len(body)+bodyChunk])
+		body = body[:len(body)+n]
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return body, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+// release gives back what the body holds; it may be called more than once.
+func (b *budgeted) release() {
+	b.s.bodyBudget.Release(b.held)
+	b.held = 0
+}
+
+// decided is a decision made in a slot, with what it was made on.
+type decided struct {
+	made    *made
+	out     []byte
+	snap    *snapshot
+	now     time.Time
+	elapsed time.Duration
+}
+
+// decideInSlot decodes and decides body holding a decision slot, which it
+// gives back however deciding ends, panics included.
+func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res decided, err error) {
+	if !s.wait(ctx, func(ctx context.Context) error {
+		select {
+		case s.slots <- struct{}{}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}) {
+		return res, errBusy
+	}
+	s.metrics.inFlight.Inc()
+	defer func() {
+		s.metrics.inFlight.Dec()
+		<-s.slots
+	}()
+	if s.testHookDecide != nil {
+		s.testHookDecide()
+	}
+	start := time.Now()
+	res.now = s.clock()
+	res.snap = s.store.current.Load()
+	if res.now.Unix() < 0 {
+		return res, errClockBeforeEpoch
+	}
+	if res.made, err = d.decide(body, res.snap, uint64(res.now.Unix())); err != nil {
+		return res, err
+	}
+	res.out, err = res.made.result.Marshal()
+	res.elapsed = time.Since(start)
+	return res, err
 }
 
 var errClockBeforeEpoch = errors.New("the clock reads before 1970")
@@ -276,6 +333,7 @@ func (s *Service) wait(ctx context.Context, acquire func(context.Context) error)
 const (
 	maxLoggedSessionID = 256 // bytes; longer ids are cut, and their digest logged
 	maxLoggedCodes     = 256 // codes; the count of the rest is logged
+	maxLoggedCodeBytes = 128 // bytes of each code; teegate's own are under 64
 )
 
 // logDecision writes the decision's line: what was decided, on what, and
@@ -284,7 +342,7 @@ func (s *Service) logDecision(ctx context.Context, id, endpoint string, body []b
 	sum := sha256.Sum256(body)
 	codes := make([]string, 0, min(len(m.reasons), maxLoggedCodes))
 	for _, r := range m.reasons[:min(len(m.reasons), maxLoggedCodes)] {
-		codes = append(codes, string(r.code))
+		codes = append(codes, cut(string(r.code), maxLoggedCodeBytes))
 	}
 	docs := make([]any, 0, len(m.used))
 	for _, d := range m.used {
@@ -311,7 +369,7 @@ func (s *Service) logDecision(ctx context.Context, id, endpoint string, body []b
 		if len(id) > maxLoggedSessionID {
 			idSum := sha256.Sum256([]byte(id))
 			attrs = append(attrs, slog.String("session_id_sha256", hex.EncodeToString(idSum[:])))
-			id = strings.ToValidUTF8(id[:maxLoggedSessionID], "") + "…"
+			id = cut(id, maxLoggedSessionID)
 		}
 		attrs = append(attrs, slog.String("session_id", id))
 	}
@@ -319,6 +377,15 @@ func (s *Service) logDecision(ctx context.Context, id, endpoint string, body []b
 	rec.AddAttrs(attrs...)
 	// Handle, not LogAttrs, so that a write that fails is known.
 	return s.decLog.Handler().Handle(ctx, rec)
+}
+
+// cut shortens s to at most n bytes of valid UTF-8, marking a cut with an
+// ellipsis.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // apiError is the body of every error response.

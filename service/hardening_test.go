@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-json-experiment/json"
@@ -15,6 +17,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/internal/codetest"
+	"github.com/teegate/teegate/internal/strictjson"
 )
 
 // A caller's runtime reasons, which layer D repeats as codes, never become
@@ -219,6 +222,19 @@ func TestRollbackRefused(t *testing.T) {
 	if err := ts.svc.reload(false); !errors.Is(err, errRollback) || !strings.Contains(err.Error(), "min_token_revocation_epoch") {
 		t.Fatalf("lower revocation epoch: %v", err)
 	}
+	if rd := readiness(t, ts); rd.Documents.Keyset.Generation != 1 || rd.Documents.RevocationRegistry.Generation != 1 {
+		t.Fatalf("a refused rollback changed the set in force: %+v", rd.Documents)
+	}
+	// The same versions with other bytes are no rollback.
+	rev.MinTokenRevocationEpoch++
+	rev.RevokedOperatorIDs = append(rev.RevokedOperatorIDs, "keep-golf")
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.reload(false); err != nil {
+		t.Fatalf("same versions, new entries: %v", err)
+	}
+	if rd := readiness(t, ts); rd.Documents.RevocationRegistry.Generation != 2 {
+		t.Fatalf("the new revocation registry is not in force: %+v", rd.Documents)
+	}
 }
 
 // A refused set is tried again on every poll, without being reported
@@ -263,6 +279,165 @@ func TestDecisionLogBoundsSessionID(t *testing.T) {
 	ts.post(t, "/v1/gate", marshal(t, s))
 	ts.stop(t)
 	if log.Len() > 4096 || !strings.Contains(log.String(), `"session_id_sha256":`) {
+		t.Fatalf("%d bytes: %.300s", log.Len(), log.String())
+	}
+}
+
+// Every way a request can end gives back its budget and its decision
+// slot: bad bodies, oversized ones (declared or not), a wrong content
+// type, a clock before 1970, an unwritable log and a panic while deciding.
+func TestEveryPathReleasesBudgetAndSlot(t *testing.T) {
+	f := newFixture(t)
+	failing := &switchableWriter{}
+	opts := f.options()
+	opts.DecisionLog = failing
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panicking atomic.Bool
+	svc.testHookDecide = func() {
+		if panicking.Load() {
+			panic("a decision that blows up")
+		}
+	}
+	ts := serveOn(t, svc)
+	released := func(what string) {
+		t.Helper()
+		waitUntil(t, what+": budget and slot back", func() bool {
+			if !svc.bodyBudget.TryAcquire(svc.opts.MaxBodyBytes) {
+				return false
+			}
+			svc.bodyBudget.Release(svc.opts.MaxBodyBytes)
+			return len(svc.slots) == 0
+		})
+		if got := ts.metric(t, "teegate_decisions_in_flight"); got != 0 {
+			t.Errorf("%s: %v decisions in flight", what, got)
+		}
+	}
+	chunked := func(body []byte) {
+		t.Helper()
+		// An io.Reader that is not a *bytes.Reader has no known length, so
+		// the client sends it chunked.
+		resp, err := http.Post(ts.url+"/v1/gate", "application/json", io.MultiReader(bytes.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("chunked oversized body: %d", resp.StatusCode)
+		}
+	}
+
+	ts.post(t, "/v1/gate", []byte(`{"bad": `))
+	released("400")
+	ts.do(t, http.MethodPost, "/v1/gate", "text/plain", []byte(`{}`))
+	released("415")
+	big := bytes.Repeat([]byte(" "), strictjson.MaxInputBytes+1)
+	ts.post(t, "/v1/gate", big)
+	released("413, declared")
+	chunked(big)
+	released("413, chunked")
+	f.clock.Set(-1)
+	ts.post(t, "/v1/gate", f.session)
+	released("503, clock")
+	f.clock.Set(testNow)
+	failing.fail.Store(true)
+	if r := ts.post(t, "/v1/gate", f.session); r.status != http.StatusInternalServerError {
+		t.Fatalf("unwritable log: %d", r.status)
+	}
+	released("500, log")
+	failing.fail.Store(false)
+	panicking.Store(true)
+	if resp, err := http.Post(ts.url+"/v1/gate", "application/json", bytes.NewReader(f.session)); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a panicking decision answered %d", resp.StatusCode)
+	}
+	released("panic")
+	panicking.Store(false)
+	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
+		t.Fatalf("after every failure: %d %s", r.status, r.body)
+	}
+	released("200")
+}
+
+// switchableWriter fails its writes while fail is set.
+type switchableWriter struct{ fail atomic.Bool }
+
+func (w *switchableWriter) Write(p []byte) (int, error) {
+	if w.fail.Load() {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// A denylist dated beyond the clock skew is refused, so that it can never
+// be in force to refuse its own correction; one a little ahead is taken,
+// and does not bind its successor once corrected.
+func TestFutureDenylist(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	rev, err := admission.DecodeRevocationRegistry("v", readExample(t, "gate/revocation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev.DenylistRefreshedAtUnix = testNow + maxClockSkew + 1
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.reload(false); !errors.Is(err, errFuture) {
+		t.Fatalf("a denylist an hour ahead: %v", err)
+	}
+	rev.DenylistRefreshedAtUnix = testNow + maxClockSkew
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.reload(false); err != nil {
+		t.Fatalf("a denylist just ahead: %v", err)
+	}
+	rev.DenylistRefreshedAtUnix = testNow - 5
+	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if err := ts.svc.reload(false); err != nil {
+		t.Fatalf("its correction: %v", err)
+	}
+	if rd := readiness(t, ts); !rd.Ready {
+		t.Fatalf("after the correction: %v", rd.Problems)
+	}
+}
+
+// Layer D's own runtime_ codes keep their labels; only the caller's
+// repeated ones are folded.
+func TestOwnRuntimeCodesKeepTheirLabels(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	var ctx enforce.Context
+	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx.RuntimeDecision.Decision = "bogus"
+	r := ts.post(t, "/v1/check/enforcement", []byte(`{"context": `+string(marshal(t, ctx))+`}`))
+	if !bytes.Contains(r.body, []byte(`"code": "`+string(enforce.CodeRuntimeDecisionInvalid)+`"`)) {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if got := ts.metric(t, `teegate_decision_reasons_total{code="`+string(enforce.CodeRuntimeDecisionInvalid)+`",endpoint="check_enforcement",layer="enforcement"}`); got != 1 {
+		t.Errorf("layer D's own runtime code counted %v times under its name, want 1", got)
+	}
+}
+
+// The decision log cuts codes a caller wrote, however long.
+func TestDecisionLogBoundsCodes(t *testing.T) {
+	f := newFixture(t)
+	var log bytes.Buffer
+	opts := f.options()
+	opts.DecisionLog = &log
+	ts := f.start(t, opts)
+	var ctx enforce.Context
+	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx.RuntimeDecision.Reasons = append(ctx.RuntimeDecision.Reasons, decision.Reason{Code: decision.Code(strings.Repeat("c", 100_000)), Detail: "x"})
+	if r := ts.post(t, "/v1/check/enforcement", []byte(`{"context": `+string(marshal(t, ctx))+`}`)); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	ts.stop(t)
+	if log.Len() > 4096 || !strings.Contains(log.String(), "ccc…") {
 		t.Fatalf("%d bytes: %.300s", log.Len(), log.String())
 	}
 }

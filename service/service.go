@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -119,6 +120,7 @@ type Service struct {
 	slots      chan struct{}
 	bodyBudget *semaphore.Weighted
 	draining   atomic.Bool
+	noDeadline sync.Once // warns once that bodies have no read deadline
 
 	testHookDecide func()                               // called with a decision slot held; tests only
 	after          func(time.Duration) <-chan time.Time // time.After; tests replace it
@@ -160,7 +162,7 @@ func New(opts Options) (*Service, error) {
 	s.metrics = newMetrics(s)
 	s.verifier = admission.NewObservedVerifier(s.metrics)
 	s.store = &store{paths: opts.Paths, verifier: s.verifier, workers: opts.Workers}
-	if _, err := s.store.reload(s.clock(), true); err != nil {
+	if _, _, err := s.store.reload(s.clock(), true); err != nil {
 		return nil, err
 	}
 	s.logDocuments("governed documents in force", s.store.current.Load())
@@ -177,8 +179,7 @@ func (s *Service) Reload() error { return s.reload(true) }
 // files. A refusal is logged and counted once, not again on each retry
 // that fails the same way.
 func (s *Service) reload(force bool) error {
-	before := s.store.lastErr.Load()
-	changed, err := s.store.reload(s.clock(), force)
+	changed, before, err := s.store.reload(s.clock(), force)
 	switch {
 	case err != nil:
 		if before == nil || before.Message != err.Error() {
@@ -217,7 +218,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	pollDone := make(chan struct{})
-	pollCtx, stopPoll := context.WithCancel(ctx)
+	// Polling goes on through the drain and the shutdown: the denylist
+	// must stay fresh while requests are still answered.
+	pollCtx, stopPoll := context.WithCancel(context.Background())
 	go func() {
 		defer close(pollDone)
 		s.Watch(pollCtx)

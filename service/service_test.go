@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -566,16 +567,17 @@ func (b *slowBody) Read(p []byte) (int, error) {
 	return copy(p, rest), nil
 }
 
-// testBodyBudget is the body budget of the tests that hold requests: room
-// for one example session, so that a held one fills it.
-const testBodyBudget = 8 << 10
+// testBodyBudget is the body budget of the tests that hold requests: two
+// chunks, so that one held body leaves room for one more request.
+const testBodyBudget = 2 * bodyChunk
 
 // hold sends a gate request whose body stops halfway until release is
-// called, and waits until the service has reserved its bytes. The
-// response comes on the returned channel.
-func hold(t *testing.T, ts *testServer, session []byte) (release func(), result chan response) {
+// called, and waits until the service has reserved its first chunk: the
+// nth such request held at once. The response comes on the returned
+// channel.
+func hold(t *testing.T, ts *testServer, session []byte, nth int) (release func(), result chan response) {
 	t.Helper()
-	if ts.svc.opts.MaxBodyBytes != testBodyBudget || len(session) > testBodyBudget {
+	if ts.svc.opts.MaxBodyBytes != testBodyBudget || len(session) > bodyChunk {
 		t.Fatal("hold needs the test body budget")
 	}
 	body := &slowBody{first: session[:len(session)/2], rest: make(chan []byte)}
@@ -596,14 +598,16 @@ func hold(t *testing.T, ts *testServer, session []byte) (release func(), result 
 		b, _ := io.ReadAll(resp.Body)
 		result <- response{resp.StatusCode, resp.Header, b}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for ts.svc.bodyBudget.TryAcquire(testBodyBudget) {
-		ts.svc.bodyBudget.Release(testBodyBudget)
-		if time.Now().After(deadline) {
-			t.Fatal("the held request never reached the service")
+	// Once n bodies are held, what is left is less than the budget minus
+	// n-1 chunks.
+	probe := int64(testBodyBudget - (nth-1)*bodyChunk)
+	waitUntil(t, "the held request reaching the service", func() bool {
+		if ts.svc.bodyBudget.TryAcquire(probe) {
+			ts.svc.bodyBudget.Release(probe)
+			return false
 		}
-		time.Sleep(time.Millisecond) // waiting for the request to arrive, not for the clock
-	}
+		return true
+	})
 	return func() { body.rest <- session[len(session)/2:]; close(body.rest) }, result
 }
 
@@ -626,7 +630,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	opts := f.options()
 	opts.MaxBodyBytes = testBodyBudget
 	ts := f.start(t, opts)
-	release, result := hold(t, ts, f.session)
+	release, result := hold(t, ts, f.session, 1)
 
 	ts.cancel()
 	waitUntil(t, "draining", ts.svc.draining.Load)
@@ -689,9 +693,9 @@ func TestDrainDelay(t *testing.T) {
 	}
 }
 
-// A slow client holds only its share of the body budget: decisions go on
-// for others, even with a single decision slot, until the budget is full;
-// then a request waits for it, and is turned away with 503 after the
+// A slow client holds only the budget for what it has sent: decisions go
+// on for others, even with a single decision slot, until the budget is
+// full; then a request waits for it, and is turned away with 503 after the
 // queue timeout.
 func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	f := newFixture(t)
@@ -700,20 +704,52 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	opts.MaxBodyBytes = testBodyBudget
 	opts.QueueTimeout = 20 * time.Millisecond
 	ts := f.start(t, opts)
-	release, result := hold(t, ts, f.session)
+	release1, result1 := hold(t, ts, f.session, 1)
 
 	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
 		t.Fatalf("a decision beside a slow client: %d %s", r.status, r.body)
 	}
-	// The slow body holds len(session) of the budget; another session
-	// does not fit beside it.
-	expectBusy(t, ts, f.session, "a body beyond the budget")
-	release()
-	if r := <-result; r.status != 200 {
-		t.Fatalf("held request: %d %s", r.status, r.body)
+	release2, result2 := hold(t, ts, f.session, 2)
+	expectBusy(t, ts, f.session, "a request beyond the budget")
+	release1()
+	release2()
+	for _, result := range []chan response{result1, result2} {
+		if r := <-result; r.status != 200 {
+			t.Fatalf("held request: %d %s", r.status, r.body)
+		}
 	}
 	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
-		t.Fatalf("after the slow body: %d %s", r.status, r.body)
+		t.Fatalf("after the slow bodies: %d %s", r.status, r.body)
+	}
+}
+
+// A connection that declares a large body and sends nothing holds one
+// chunk of the budget, not what it declares.
+func TestDeclaredLengthIsNotReserved(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.MaxBodyBytes = 4 * bodyChunk
+	opts.QueueTimeout = 20 * time.Millisecond
+	ts := f.start(t, opts)
+	addr := strings.TrimPrefix(ts.url, "http://")
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /v1/check/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", envelopeLimit(4))
+	}
+	probe := int64(2 * bodyChunk) // left once the three hold a chunk each: one
+	waitUntil(t, "three idle bodies holding the budget", func() bool {
+		if ts.svc.bodyBudget.TryAcquire(probe) {
+			ts.svc.bodyBudget.Release(probe)
+			return false
+		}
+		return true
+	})
+	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
+		t.Fatalf("beside three idle 64 MiB declarations: %d %s", r.status, r.body)
 	}
 }
 
