@@ -159,7 +159,7 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 				s.log.Warn("the response writer cannot set read deadlines; request bodies are bounded only by the server's own timeouts", "error", err)
 			})
 		}
-		b := budgeted{s: s, ctx: r.Context()}
+		b := budgeted{s: s, ctx: r.Context(), declared: r.ContentLength}
 		defer b.release()
 		body, err := b.read(http.MaxBytesReader(w, r.Body, int64(d.limit)))
 		if err != nil {
@@ -227,9 +227,10 @@ var errBusy = errors.New("busy")
 // body budget a chunk at a time as they arrive, so that what a request
 // holds is what it has sent (plus one chunk), not what it declares.
 type budgeted struct {
-	s    *Service
-	ctx  context.Context
-	held int64
+	s        *Service
+	ctx      context.Context
+	declared int64 // the body's Content-Length, or -1
+	held     int64
 }
 
 func (b *budgeted) read(r io.Reader) ([]byte, error) {
@@ -239,8 +240,14 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 			return nil, errBusy
 		}
 		b.held += bodyChunk
-		body = slices.Grow(body, bodyChunk)
-		n, err := io.ReadFull(r, body[len(body):len(body)+bodyChunk])
+		// Read a chunk at most, and no more than the declared length and one
+		// byte (to see the end), so a small body gets a small buffer.
+		step := bodyChunk
+		if b.declared >= 0 {
+			step = int(min(int64(step), b.declared-int64(len(body))+1))
+		}
+		body = slices.Grow(body, step)
+		n, err := io.ReadFull(r, body[len(body):len(body)+step])
 		body = body[:len(body)+n]
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
