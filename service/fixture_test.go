@@ -17,6 +17,7 @@ import (
 	"github.com/go-json-experiment/json"
 
 	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/gate"
 	"github.com/teegate/teegate/governance"
 )
@@ -305,4 +306,25 @@ func (f *fixture) useScenario(t testing.TB, c scenario) {
 	f.write(t, DocKeyset, c.keyset)
 	f.write(t, DocRevocationRegistry, c.revocation)
 	f.session = c.session
+}
+
+// startLogged starts a server on the examples whose decision log the test
+// reads; the log is complete once the server has stopped.
+func startLogged(t testing.TB) (*fixture, *testServer, *bytes.Buffer) {
+	t.Helper()
+	f := newFixture(t)
+	var log bytes.Buffer
+	opts := f.options()
+	opts.DecisionLog = &log
+	return f, f.start(t, opts), &log
+}
+
+// monitorContext is the examples' monitor-mode enforcement context.
+func monitorContext(t testing.TB) enforce.Context {
+	t.Helper()
+	var ctx enforce.Context
+	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }

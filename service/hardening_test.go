@@ -25,10 +25,7 @@ import (
 func TestMetricLabelsStayBounded(t *testing.T) {
 	f := newFixture(t)
 	ts := f.start(t, f.options())
-	var ctx enforce.Context
-	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx := monitorContext(t)
 	for i := range 50 {
 		ctx.RuntimeDecision.Reasons = append(ctx.RuntimeDecision.Reasons, decision.Reason{Code: decision.Code(fmt.Sprintf("invented-%d-keep-alpha", i)), Detail: "x"})
 	}
@@ -266,11 +263,7 @@ func TestRefusedSetIsRetried(t *testing.T) {
 
 // A long session id is cut in the decision log, with its digest.
 func TestDecisionLogBoundsSessionID(t *testing.T) {
-	f := newFixture(t)
-	var log bytes.Buffer
-	opts := f.options()
-	opts.DecisionLog = &log
-	ts := f.start(t, opts)
+	f, ts, log := startLogged(t)
 	var s map[string]jsontext.Value
 	if err := json.Unmarshal(f.session, &s); err != nil {
 		t.Fatal(err)
@@ -407,10 +400,7 @@ func TestFutureDenylist(t *testing.T) {
 func TestOwnRuntimeCodesKeepTheirLabels(t *testing.T) {
 	f := newFixture(t)
 	ts := f.start(t, f.options())
-	var ctx enforce.Context
-	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx := monitorContext(t)
 	ctx.RuntimeDecision.Decision = "bogus"
 	r := ts.post(t, "/v1/check/enforcement", []byte(`{"context": `+string(marshal(t, ctx))+`}`))
 	if !bytes.Contains(r.body, []byte(`"code": "`+string(enforce.CodeRuntimeDecisionInvalid)+`"`)) {
@@ -423,15 +413,8 @@ func TestOwnRuntimeCodesKeepTheirLabels(t *testing.T) {
 
 // The decision log cuts codes a caller wrote, however long.
 func TestDecisionLogBoundsCodes(t *testing.T) {
-	f := newFixture(t)
-	var log bytes.Buffer
-	opts := f.options()
-	opts.DecisionLog = &log
-	ts := f.start(t, opts)
-	var ctx enforce.Context
-	if err := json.Unmarshal(readExample(t, "enforcement/context-monitor.json"), &ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, ts, log := startLogged(t)
+	ctx := monitorContext(t)
 	ctx.RuntimeDecision.Reasons = append(ctx.RuntimeDecision.Reasons, decision.Reason{Code: decision.Code(strings.Repeat("c", 100_000)), Detail: "x"})
 	if r := ts.post(t, "/v1/check/enforcement", []byte(`{"context": `+string(marshal(t, ctx))+`}`)); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)

@@ -137,11 +137,7 @@ func TestChecksAnswerTheLayersDecision(t *testing.T) {
 // Bad requests get a 4xx JSON error that says what is wrong and where,
 // and no decision: nothing is logged as decided.
 func TestBadRequests(t *testing.T) {
-	f := newFixture(t)
-	var decisions bytes.Buffer
-	opts := f.options()
-	opts.DecisionLog = &decisions
-	ts := f.start(t, opts)
+	_, ts, decisions := startLogged(t)
 
 	tooLarge := append([]byte(`{"session_id": "`), bytes.Repeat([]byte("a"), strictjson.MaxInputBytes)...)
 	for _, c := range []struct {
@@ -471,11 +467,7 @@ func TestMetrics(t *testing.T) {
 // Each decision is one JSON line naming its id, the documents it rests
 // on and a digest of the request, and never a token or a signature.
 func TestDecisionLog(t *testing.T) {
-	f := newFixture(t)
-	var log bytes.Buffer
-	opts := f.options()
-	opts.DecisionLog = &log
-	ts := f.start(t, opts)
+	f, ts, log := startLogged(t)
 	r := ts.post(t, "/v1/gate", f.session)
 	tokenBody := []byte(`{"token": ` + string(readExample(t, "token/token.json")) + `}`)
 	r2 := ts.post(t, "/v1/check/token", tokenBody)
