@@ -200,7 +200,7 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 			return nil, err
 		}
 		if old != nil {
-			if err := notRolledBack(d, path, old, next, now); err != nil {
+			if err := notRolledBack(d, path, old, next); err != nil {
 				return nil, err
 			}
 		}
@@ -239,34 +239,31 @@ func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) e
 	return err
 }
 
-// maxClockSkew is how far in the future a denylist's refresh time may be:
-// the verifier pipeline's clock and the service's differ by seconds, not
-// minutes.
-const maxClockSkew = 30 // seconds
+// errFuture marks a denylist dated after now.
+var errFuture = errors.New("not yet valid")
 
-// errFuture marks a denylist dated beyond maxClockSkew in the future.
-var errFuture = errors.New("dated in the future")
-
-// notInFuture refuses a revocation registry dated later than now allows:
-// taken into force, it would make the service unready and, through the
-// rollback check, refuse its own correction.
+// notInFuture holds back a revocation registry dated after now. In force,
+// it would make every session start fail (layers B and C refuse a
+// denylist from the future) and, through the rollback check, refuse its
+// own correction. Held back, it is retried at every poll and put in force
+// once the clock reaches it, while the set before it stays in force: a
+// verifier whose clock runs a second ahead delays its denylist by a
+// second, and stops no session.
 func notInFuture(d Document, path string, next *snapshot, now time.Time) error {
 	if d != DocRevocationRegistry {
 		return nil
 	}
-	if t := next.revocation.DenylistRefreshedAtUnix; t > unixSeconds(now)+maxClockSkew {
-		return fmt.Errorf("%s: %w: denylist_refreshed_at_unix %d is more than %d s after now (%d)", path, errFuture, t, maxClockSkew, now.Unix())
+	if t := next.revocation.DenylistRefreshedAtUnix; t > unixSeconds(now) {
+		return fmt.Errorf("%s: %w: denylist_refreshed_at_unix %d is after now (%d); it will be retried", path, errFuture, t, now.Unix())
 	}
 	return nil
 }
 
 // notRolledBack refuses a keyset or revocation registry older than the one
 // in force: replaying an old file must not bring back a revoked key, an
-// older denylist or a lower revocation epoch. A denylist in force dated
-// after now (within maxClockSkew) does not bind its successor. The
-// registry carries no version to compare. A deliberate rollback needs a
-// restart.
-func notRolledBack(d Document, path string, old, next *snapshot, now time.Time) error {
+// older denylist or a lower revocation epoch. The registry carries no
+// version to compare. A deliberate rollback needs a restart.
+func notRolledBack(d Document, path string, old, next *snapshot) error {
 	switch d {
 	case DocKeyset:
 		if next.keyset.KeysetVersion < old.keyset.KeysetVersion {
@@ -274,7 +271,7 @@ func notRolledBack(d Document, path string, old, next *snapshot, now time.Time) 
 		}
 	case DocRevocationRegistry:
 		n, o := next.revocation, old.revocation
-		if n.DenylistRefreshedAtUnix < o.DenylistRefreshedAtUnix && o.DenylistRefreshedAtUnix <= unixSeconds(now) {
+		if n.DenylistRefreshedAtUnix < o.DenylistRefreshedAtUnix {
 			return fmt.Errorf("%s: %w: denylist_refreshed_at_unix %d is before %d", path, errRollback, n.DenylistRefreshedAtUnix, o.DenylistRefreshedAtUnix)
 		}
 		if n.MinTokenRevocationEpoch < o.MinTokenRevocationEpoch {

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,7 +13,6 @@ import (
 	"mime"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,11 +132,12 @@ type layerCode struct {
 // Reading a body is bounded apart from deciding on it: a slow client
 // holds only the budget for the bytes it has sent, never a decision slot.
 const (
-	// bodyReadTimeout: the largest body, 64 MiB, takes well under a
-	// second on loopback and a few seconds on a slow link.
-	bodyReadTimeout = 10 * time.Second
-	// bodyChunk is the unit in which a body's bytes are reserved as they
-	// arrive: a connection that sends nothing holds one chunk.
+	// defaultBodyReadTimeout: the largest body, 64 MiB, takes well under
+	// a second on loopback and a few seconds on a slow link.
+	defaultBodyReadTimeout = 10 * time.Second
+	// bodyChunk is the most a body reserves, and allocates, at a time: a
+	// chunk is taken only once its first byte has arrived, so a connection
+	// that sends nothing holds nothing.
 	bodyChunk = 64 << 10
 )
 
@@ -154,7 +155,7 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
 			return
 		}
-		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout)); err != nil {
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyReadTimeout)); err != nil {
 			s.noDeadline.Do(func() {
 				s.log.Warn("the response writer cannot set read deadlines; request bodies are bounded only by the server's own timeouts", "error", err)
 			})
@@ -165,12 +166,14 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		if err != nil {
 			var maxBytes *http.MaxBytesError
 			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body did not arrive within %s", s.bodyReadTimeout)})
+			case r.Context().Err() != nil:
+				s.clientGone(w, d.endpoint)
 			case errors.Is(err, errBusy):
 				s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
 			case errors.As(err, &maxBytes):
 				s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body did not arrive within %s", bodyReadTimeout)})
 			default:
 				s.refuse(w, d.endpoint, http.StatusBadRequest, apiError{Message: "cannot read the request body: " + err.Error()})
 			}
@@ -179,6 +182,9 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 
 		res, err := s.decideInSlot(r.Context(), d, body)
 		switch {
+		case errors.Is(err, errClientClosed):
+			s.clientGone(w, d.endpoint)
+			return
 		case errors.Is(err, errBusy):
 			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
 			return
@@ -223,9 +229,22 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 // queue timeout.
 var errBusy = errors.New("busy")
 
+// errClientClosed: the request was cancelled, its client gone, before a
+// decision was made; none is.
+var errClientClosed = errors.New("the client went away")
+
+// statusClientClosed is the status of requests whose client left before
+// their answer: nginx's 499, outside the standard codes, and never 2xx.
+const statusClientClosed = 499
+
+// errShortBody: the body ended before its declared length.
+var errShortBody = errors.New("the body is shorter than its Content-Length")
+
 // budgeted reads a request body, reserving its bytes from the service's
-// body budget a chunk at a time as they arrive, so that what a request
-// holds is what it has sent (plus one chunk), not what it declares.
+// body budget as they arrive, so that what a request holds is what it has
+// sent, not what it declares. Only a clean end of the body ends it: a
+// body cut short (a closed connection, a chunked body without its last
+// chunk) is an error, never a body.
 type budgeted struct {
 	s        *Service
 	ctx      context.Context
@@ -233,29 +252,82 @@ type budgeted struct {
 	held     int64
 }
 
+func (b *budgeted) reserve(n int64) error {
+	if !b.s.wait(b.ctx, func(ctx context.Context) error { return b.s.bodyBudget.Acquire(ctx, n) }) {
+		return errBusy
+	}
+	b.held += n
+	return nil
+}
+
 func (b *budgeted) read(r io.Reader) ([]byte, error) {
-	var body []byte
+	var chunks [][]byte
+	total := 0
 	for {
-		if !b.s.wait(b.ctx, func(ctx context.Context) error { return b.s.bodyBudget.Acquire(ctx, bodyChunk) }) {
-			return nil, errBusy
+		// Nothing is reserved or allocated before the next byte arrives.
+		var first [1]byte
+		if n, err := fill(r, first[:]); n == 0 {
+			if err == io.EOF {
+				break
+			}
+			return nil, err
 		}
-		b.held += bodyChunk
-		// Read a chunk at most, and no more than the declared length and one
+		// A chunk at most, and no more than the declared length and one
 		// byte (to see the end), so a small body gets a small buffer.
-		step := bodyChunk
+		size := int64(bodyChunk)
 		if b.declared >= 0 {
-			step = int(min(int64(step), b.declared-int64(len(body))+1))
+			size = min(size, b.declared-int64(total)+1)
 		}
-		body = slices.Grow(body, step)
-		n, err := io.ReadFull(r, body[len(body):len(body)+step])
-		body = body[:len(body)+n]
-		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			return body, nil
-		case err != nil:
+		if err := b.reserve(size); err != nil {
+			return nil, err
+		}
+		c := make([]byte, size)
+		c[0] = first[0]
+		n, err := fill(r, c[1:])
+		chunks = append(chunks, c[:1+n])
+		total += 1 + n
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
+	if b.declared >= 0 && int64(total) != b.declared {
+		return nil, errShortBody
+	}
+	switch len(chunks) {
+	case 0:
+		return nil, nil
+	case 1:
+		return chunks[0], nil
+	}
+	// The decoders want one slice: the joined copy is reserved, and the
+	// chunks' reservation given back once they are garbage.
+	chunkBytes := b.held
+	if err := b.reserve(int64(total)); err != nil {
+		return nil, err
+	}
+	body := bytes.Join(chunks, nil)
+	b.s.bodyBudget.Release(chunkBytes)
+	b.held -= chunkBytes
+	return body, nil
+}
+
+// fill reads into p until it is full or r ends. Unlike io.ReadFull it
+// passes r's own errors through untouched: io.EOF is the body's clean
+// end, and io.ErrUnexpectedEOF (net/http's for a body cut short) stays an
+// error.
+func fill(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // release gives back what the body holds; it may be called more than once.
@@ -284,6 +356,9 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 			return ctx.Err()
 		}
 	}) {
+		if ctx.Err() != nil {
+			return res, errClientClosed
+		}
 		return res, errBusy
 	}
 	s.metrics.inFlight.Inc()
@@ -291,6 +366,9 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 		s.metrics.inFlight.Dec()
 		<-s.slots
 	}()
+	if ctx.Err() != nil {
+		return res, errClientClosed // a slot and a cancelled request were both ready
+	}
 	if s.testHookDecide != nil {
 		s.testHookDecide()
 	}
@@ -414,6 +492,13 @@ func inputError(err error) apiError {
 		return a
 	}
 	return apiError{Message: "invalid request body: " + err.Error()}
+}
+
+// clientGone answers a request whose client left before a decision was
+// made. Someone may still read the answer, and a handler that writes
+// nothing answers 200, so it says so plainly, with nginx's 499.
+func (s *Service) clientGone(w http.ResponseWriter, endpoint string) {
+	s.refuse(w, endpoint, statusClientClosed, apiError{Message: "the request was cancelled by its client before a decision was made"})
 }
 
 func (s *Service) refuse(w http.ResponseWriter, endpoint string, status int, e apiError) {

@@ -1,14 +1,17 @@
 package service
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -365,33 +368,32 @@ func (w *switchableWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// A denylist dated beyond the clock skew is refused, so that it can never
-// be in force to refuse its own correction; one a little ahead is taken,
-// and does not bind its successor once corrected.
-func TestFutureDenylist(t *testing.T) {
+// A denylist dated after now is held back, the set before it staying in
+// force, and put in force by the first poll once the clock reaches it.
+func TestFutureDenylistWaitsForItsTime(t *testing.T) {
 	f := newFixture(t)
 	ts := f.start(t, f.options())
 	rev, err := admission.DecodeRevocationRegistry("v", readExample(t, "gate/revocation.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev.DenylistRefreshedAtUnix = testNow + maxClockSkew + 1
+	rev.DenylistRefreshedAtUnix = testNow + 5
 	f.write(t, DocRevocationRegistry, marshal(t, rev))
 	if err := ts.svc.reload(false); !errors.Is(err, errFuture) {
-		t.Fatalf("a denylist an hour ahead: %v", err)
+		t.Fatalf("a denylist 5 s ahead: %v", err)
 	}
-	rev.DenylistRefreshedAtUnix = testNow + maxClockSkew
-	f.write(t, DocRevocationRegistry, marshal(t, rev))
+	if rd := readiness(t, ts); !rd.Ready || rd.Documents.RevocationRegistry.Generation != 1 {
+		t.Fatalf("while it waits, the set before it is in force and ready: %+v", rd)
+	}
+	if r := ts.post(t, "/v1/gate", f.session); r.header.Get("Teegate-Decision") != "allow" {
+		t.Fatalf("while it waits: %s", r.body)
+	}
+	f.clock.Set(testNow + 5)
 	if err := ts.svc.reload(false); err != nil {
-		t.Fatalf("a denylist just ahead: %v", err)
+		t.Fatalf("once its time has come: %v", err)
 	}
-	rev.DenylistRefreshedAtUnix = testNow - 5
-	f.write(t, DocRevocationRegistry, marshal(t, rev))
-	if err := ts.svc.reload(false); err != nil {
-		t.Fatalf("its correction: %v", err)
-	}
-	if rd := readiness(t, ts); !rd.Ready {
-		t.Fatalf("after the correction: %v", rd.Problems)
+	if rd := readiness(t, ts); !rd.Ready || rd.Documents.RevocationRegistry.Generation != 2 || rd.LastReloadError != nil {
+		t.Fatalf("after its time: %+v", rd)
 	}
 }
 
@@ -423,4 +425,122 @@ func TestDecisionLogBoundsCodes(t *testing.T) {
 	if log.Len() > 4096 || !strings.Contains(log.String(), "ccc…") {
 		t.Fatalf("%d bytes: %.300s", log.Len(), log.String())
 	}
+}
+
+// rawExchange writes a request on a raw connection, closes its writing
+// half, and returns the status line of the answer ("" if none came).
+func rawExchange(t *testing.T, ts *testServer, request string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, request); err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).CloseWrite()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return strings.TrimSpace(line)
+}
+
+// A body cut short is never decided: not when the connection ends before
+// the declared length, nor when a chunked body lacks its last chunk.
+func TestTruncatedBodiesAreNeverDecided(t *testing.T) {
+	f, ts, log := startLogged(t)
+	for _, c := range []struct{ name, request string }{
+		{"short of Content-Length", fmt.Sprintf("POST /v1/gate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			len(f.session)+1000, f.session)},
+		{"chunked without its last chunk", fmt.Sprintf("POST /v1/gate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n",
+			len(f.session), f.session)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for range 10 { // the client's going away once raced a free slot
+				if status := rawExchange(t, ts, c.request); strings.Contains(status, " 200 ") {
+					t.Fatalf("a truncated body was decided: %q", status)
+				}
+			}
+		})
+	}
+	ts.stop(t)
+	if log.Len() != 0 {
+		t.Fatalf("a truncated body was logged as decided:\n%s", log.String())
+	}
+}
+
+// A body that stalls past the read timeout gets 408 and gives its budget
+// back.
+func TestStalledBodyTimesOut(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.bodyReadTimeout = 50 * time.Millisecond
+	ts := serveOn(t, svc)
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /v1/gate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(f.session), f.session[:100])
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	status, _ := bufio.NewReader(c).ReadString('\n')
+	if !strings.Contains(status, " 408 ") {
+		t.Fatalf("stalled body: %q", status)
+	}
+	waitUntil(t, "the budget back", func() bool {
+		if !svc.bodyBudget.TryAcquire(svc.opts.MaxBodyBytes) {
+			return false
+		}
+		svc.bodyBudget.Release(svc.opts.MaxBodyBytes)
+		return true
+	})
+}
+
+// A body of exactly the endpoint's limit is read and decided.
+func TestBodyAtTheLimit(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	body := append(bytes.Clone(f.session), bytes.Repeat([]byte(" "), strictjson.MaxInputBytes-len(f.session))...)
+	if r := ts.post(t, "/v1/gate", body); r.status != 200 || r.header.Get("Teegate-Decision") != "allow" {
+		t.Fatalf("a %d-byte session: %d %s", len(body), r.status, r.body)
+	}
+}
+
+// A body is read in chunks no larger than it declares (and one byte), and
+// joined only when it spans chunks.
+func TestBudgetedReadSizes(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		size     int
+		declared bool
+	}{{0, true}, {100, true}, {bodyChunk - 1, true}, {bodyChunk, true}, {3*bodyChunk + 5, true}, {100, false}, {3*bodyChunk + 5, false}} {
+		data := bytes.Repeat([]byte("x"), c.size)
+		b := budgeted{s: svc, ctx: t.Context(), declared: -1}
+		if c.declared {
+			b.declared = int64(c.size)
+		}
+		got, err := b.read(bytes.NewReader(data))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%d bytes (declared %v): %d bytes, %v", c.size, c.declared, len(got), err)
+		}
+		if c.declared && c.size < bodyChunk && c.size > 0 && cap(got) != c.size+1 {
+			t.Errorf("%d declared bytes read into a buffer of %d", c.size, cap(got))
+		}
+		if c.declared && b.held > int64(c.size)+1 {
+			t.Errorf("%d bytes hold %d after the read", c.size, b.held)
+		}
+		b.release()
+	}
+	b := budgeted{s: svc, ctx: t.Context(), declared: 200}
+	if _, err := b.read(bytes.NewReader(make([]byte, 100))); !errors.Is(err, errShortBody) {
+		t.Fatalf("a body short of its declared length: %v", err)
+	}
+	b.release()
 }

@@ -61,8 +61,9 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// MaxBodyBytes bounds the bytes of request bodies held at once, read
 	// or being read (DefaultMaxBodyBytes); a request whose body does not
-	// fit within QueueTimeout gets 503. A body larger than the budget
-	// waits for all of it.
+	// fit within QueueTimeout gets 503. It is raised to what the largest
+	// body needs: twice its size (its chunks, then their joined copy) and
+	// a chunk.
 	MaxBodyBytes int64
 	// DrainDelay is how long Serve, once stopped, keeps answering (with
 	// /readyz reporting not ready) before it closes its listener, so that
@@ -88,10 +89,14 @@ const (
 	// DefaultShutdownTimeout: the slowest decision (a cold thousand-signer
 	// gate on two cores) takes about a second.
 	DefaultShutdownTimeout = 30 * time.Second
-	// DefaultMaxBodyBytes: sixteen of the largest gate bodies, or thousands
-	// of ordinary ones (a 100-signer session is about 110 KB).
+	// DefaultMaxBodyBytes: eight of the largest gate bodies as they are
+	// joined, or thousands of ordinary ones (a 100-signer session is
+	// about 110 KB).
 	DefaultMaxBodyBytes = 16 * strictjson.MaxInputBytes
 )
+
+// minBodyBudget is what the largest body, a four-document check, needs.
+var minBodyBudget = int64(2*envelopeLimit(4) + bodyChunk)
 
 // DefaultMaxConcurrentDecisions is four per CPU: decisions are CPU-bound,
 // so more in parallel only queue inside the scheduler while holding their
@@ -122,6 +127,8 @@ type Service struct {
 	draining   atomic.Bool
 	noDeadline sync.Once // warns once that bodies have no read deadline
 
+	bodyReadTimeout time.Duration // defaultBodyReadTimeout; tests shorten it
+
 	testHookDecide func()                               // called with a decision slot held; tests only
 	after          func(time.Duration) <-chan time.Time // time.After; tests replace it
 }
@@ -130,7 +137,7 @@ type Service struct {
 // them. Documents that fail to load or validate are an error: the service
 // does not start without a set to enforce.
 func New(opts Options) (*Service, error) {
-	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After}
+	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After, bodyReadTimeout: defaultBodyReadTimeout}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -158,6 +165,7 @@ func New(opts Options) (*Service, error) {
 	if s.opts.MaxBodyBytes <= 0 {
 		s.opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	s.opts.MaxBodyBytes = max(s.opts.MaxBodyBytes, minBodyBudget)
 	s.bodyBudget = semaphore.NewWeighted(s.opts.MaxBodyBytes)
 	s.metrics = newMetrics(s)
 	s.verifier = admission.NewObservedVerifier(s.metrics)
@@ -184,7 +192,11 @@ func (s *Service) reload(force bool) error {
 	case err != nil:
 		if before == nil || before.Message != err.Error() {
 			s.metrics.reloads.WithLabelValues(reloadFailure).Inc()
-			s.log.Error("governed documents refused; the previous set stays in force", "error", err)
+			level := slog.LevelError
+			if errors.Is(err, errFuture) {
+				level = slog.LevelWarn // it comes into force at its time
+			}
+			s.log.Log(context.Background(), level, "governed documents refused; the previous set stays in force", "error", err)
 		}
 	case changed:
 		s.metrics.reloads.WithLabelValues(reloadSuccess).Inc()

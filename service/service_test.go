@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
@@ -559,19 +560,28 @@ func (b *slowBody) Read(p []byte) (int, error) {
 	return copy(p, rest), nil
 }
 
-// testBodyBudget is the body budget of the tests that hold requests: two
-// chunks, so that one held body leaves room for one more request.
-const testBodyBudget = 2 * bodyChunk
+// startBudgeted serves opts with a body budget of n bytes, below the
+// minimum New keeps, so that a test can fill it with a few requests.
+func (f *fixture) startBudgeted(t *testing.T, opts Options, n int64) *testServer {
+	t.Helper()
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.opts.MaxBodyBytes = n
+	svc.bodyBudget = semaphore.NewWeighted(n)
+	return serveOn(t, svc)
+}
+
+// heldBytes is what a held request for session reserves: its declared
+// length and the byte that would show the body goes on.
+func heldBytes(session []byte) int64 { return int64(len(session)) + 1 }
 
 // hold sends a gate request whose body stops halfway until release is
-// called, and waits until the service has reserved its first chunk: the
-// nth such request held at once. The response comes on the returned
-// channel.
+// called, and waits until the service has reserved its bytes: the nth
+// such request held at once. The response comes on the returned channel.
 func hold(t *testing.T, ts *testServer, session []byte, nth int) (release func(), result chan response) {
 	t.Helper()
-	if ts.svc.opts.MaxBodyBytes != testBodyBudget || len(session) > bodyChunk {
-		t.Fatal("hold needs the test body budget")
-	}
 	body := &slowBody{first: session[:len(session)/2], rest: make(chan []byte)}
 	req, err := http.NewRequest(http.MethodPost, ts.url+"/v1/gate", body)
 	if err != nil {
@@ -591,8 +601,8 @@ func hold(t *testing.T, ts *testServer, session []byte, nth int) (release func()
 		result <- response{resp.StatusCode, resp.Header, b}
 	}()
 	// Once n bodies are held, what is left is less than the budget minus
-	// n-1 chunks.
-	probe := int64(testBodyBudget - (nth-1)*bodyChunk)
+	// n-1 bodies' reservations.
+	probe := ts.svc.opts.MaxBodyBytes - int64(nth-1)*heldBytes(session)
 	waitUntil(t, "the held request reaching the service", func() bool {
 		if ts.svc.bodyBudget.TryAcquire(probe) {
 			ts.svc.bodyBudget.Release(probe)
@@ -619,9 +629,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // in flight before Serve returns.
 func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	f := newFixture(t)
-	opts := f.options()
-	opts.MaxBodyBytes = testBodyBudget
-	ts := f.start(t, opts)
+	ts := f.startBudgeted(t, f.options(), 2*heldBytes(f.session))
 	release, result := hold(t, ts, f.session, 1)
 
 	ts.cancel()
@@ -693,9 +701,8 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
 	opts.MaxConcurrentDecisions = 1
-	opts.MaxBodyBytes = testBodyBudget
 	opts.QueueTimeout = 20 * time.Millisecond
-	ts := f.start(t, opts)
+	ts := f.startBudgeted(t, opts, 2*heldBytes(f.session))
 	release1, result1 := hold(t, ts, f.session, 1)
 
 	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
@@ -719,25 +726,30 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	}
 }
 
-// A connection that declares a large body and sends nothing holds one
-// chunk of the budget, not what it declares.
+// A connection that declares a large body holds nothing until its first
+// byte, and then one chunk, not what it declares.
 func TestDeclaredLengthIsNotReserved(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
-	opts.MaxBodyBytes = 4 * bodyChunk
 	opts.QueueTimeout = 20 * time.Millisecond
-	ts := f.start(t, opts)
+	ts := f.startBudgeted(t, opts, 4*bodyChunk)
 	addr := strings.TrimPrefix(ts.url, "http://")
-	for range 3 {
+	declare := func(first string) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		fmt.Fprintf(c, "POST /v1/check/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", envelopeLimit(4))
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST /v1/check/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", envelopeLimit(4), first)
+	}
+	for range 10 {
+		declare("") // headers only: nothing reserved
+	}
+	for range 3 {
+		declare("{") // one byte: one chunk
 	}
 	probe := int64(2 * bodyChunk) // left once the three hold a chunk each: one
-	waitUntil(t, "three idle bodies holding the budget", func() bool {
+	waitUntil(t, "three started bodies holding the budget", func() bool {
 		if ts.svc.bodyBudget.TryAcquire(probe) {
 			ts.svc.bodyBudget.Release(probe)
 			return false
@@ -745,7 +757,7 @@ func TestDeclaredLengthIsNotReserved(t *testing.T) {
 		return true
 	})
 	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
-		t.Fatalf("beside three idle 64 MiB declarations: %d %s", r.status, r.body)
+		t.Fatalf("beside 13 idle 64 MiB declarations: %d %s", r.status, r.body)
 	}
 }
 
