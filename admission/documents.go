@@ -123,21 +123,13 @@ var RegistryMembers = governance.RequireMembers(
 
 // DecodeKeyset decodes a verifier keyset strictly; file names it in errors.
 func DecodeKeyset(file string, data []byte) (*Keyset, error) {
-	var ks Keyset
-	if err := strictjson.Decode(file, data, &ks, nil); err != nil {
-		return nil, err
-	}
-	return &ks, nil
+	return strictjson.DecodeNew[Keyset](file, data, nil)
 }
 
 // DecodeToken decodes a token artifact strictly. The payload inside stays a
 // string: it is decoded, and judged, by CheckToken.
 func DecodeToken(file string, data []byte) (*Token, error) {
-	var t Token
-	if err := strictjson.Decode(file, data, &t, nil); err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return strictjson.DecodeNew[Token](file, data, nil)
 }
 
 // revocationMembers: only the refresh time and each record's time are
@@ -150,19 +142,11 @@ var revocationMembers = strictjson.Members(
 
 // DecodeRevocationRegistry decodes a token revocation registry strictly.
 func DecodeRevocationRegistry(file string, data []byte) (*RevocationRegistry, error) {
-	var r RevocationRegistry
-	if err := strictjson.Decode(file, data, &r, revocationMembers); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return strictjson.DecodeNew[RevocationRegistry](file, data, revocationMembers)
 }
 
 // DecodePayload decodes a token payload strictly. The name in errors is
 // "payload_json", the member that carries it.
 func DecodePayload(payload string) (*Payload, error) {
-	var p Payload
-	if err := strictjson.Decode("payload_json", []byte(payload), &p, nil); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return strictjson.DecodeNew[Payload]("payload_json", []byte(payload), nil)
 }

@@ -152,9 +152,5 @@ func decodeForIssue(payloadJSON string) (*Payload, error) {
 
 // DecodeSignature decodes one signature entry, as printed by Sign's CLI.
 func DecodeSignature(file string, data []byte) (*TokenSignature, error) {
-	var s TokenSignature
-	if err := strictjson.Decode(file, data, &s, nil); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return strictjson.DecodeNew[TokenSignature](file, data, nil)
 }

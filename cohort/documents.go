@@ -102,9 +102,5 @@ var sessionMembers = strictjson.Members(
 
 // DecodeSession decodes a runtime session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {
-	var s Session
-	if err := strictjson.Decode(file, data, &s, sessionMembers); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return strictjson.DecodeNew[Session](file, data, sessionMembers)
 }

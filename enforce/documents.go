@@ -89,9 +89,5 @@ var contextMembers = strictjson.Members(
 // DecodeContext decodes an enforcement context strictly; file names it in
 // errors.
 func DecodeContext(file string, data []byte) (*Context, error) {
-	var c Context
-	if err := strictjson.Decode(file, data, &c, contextMembers); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return strictjson.DecodeNew[Context](file, data, contextMembers)
 }

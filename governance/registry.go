@@ -180,9 +180,5 @@ func AnyOf(reqs ...Requirement) Requirement {
 // document in errors. Every member of the schema is known; the members that
 // req does not require may be absent, and then hold their zero value.
 func DecodeRegistry(file string, data []byte, req Requirement) (*Registry, error) {
-	var r Registry
-	if err := strictjson.Decode(file, data, &r, req.members); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return strictjson.DecodeNew[Registry](file, data, req.members)
 }

@@ -169,6 +169,16 @@ func Decode(file string, data []byte, v any, required Required) error {
 	return w.member(rootOf(reflect.TypeOf(v).Elem(), required))
 }
 
+// DecodeNew decodes data, read from file, into a new T, as Decode does.
+// Every document type's Decode function is this with its own Required.
+func DecodeNew[T any](file string, data []byte, required Required) (*T, error) {
+	v := new(T)
+	if err := Decode(file, data, v, required); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // fullSchemas caches the schema of each type decoded with every member
 // required, the common case; a narrower requirement is resolved per call.
 var fullSchemas sync.Map // reflect.Type -> *field
