@@ -138,7 +138,7 @@ func (st *store) reloadLocked(now time.Time, force bool) (bool, error) {
 	for i, d := range documents {
 		fi, err := os.Stat(st.paths.of(d))
 		if err != nil {
-			return false, st.refuse(now, &strictjson.Error{Op: strictjson.OpRead, File: st.paths.of(d), Offset: -1, Msg: unwrapPathError(err), Err: err})
+			return false, st.refuse(now, strictjson.ReadError(st.paths.of(d), err))
 		}
 		stats[i] = fi
 		changed = changed || !sameFile(st.seen[i], fi)
@@ -164,14 +164,6 @@ func (st *store) reloadLocked(now time.Time, force bool) (bool, error) {
 func (st *store) refuse(now time.Time, err error) error {
 	st.lastErr.Store(&ReloadError{AtUnix: now.Unix(), Message: err.Error()})
 	return err
-}
-
-func unwrapPathError(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // load reads and validates every document, reusing the decoded form of

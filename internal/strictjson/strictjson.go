@@ -103,18 +103,24 @@ var ErrTooLarge = errors.New("input larger than the limit")
 func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{Op: OpRead, File: path, Offset: -1, Msg: unwrapPathError(err), Err: err}
+		return nil, ReadError(path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxInputBytes+1))
 	if err != nil {
-		return nil, &Error{Op: OpRead, File: path, Offset: -1, Msg: unwrapPathError(err), Err: err}
+		return nil, ReadError(path, err)
 	}
 	if len(data) > MaxInputBytes {
 		return nil, &Error{Op: OpRead, File: path, Offset: -1, Err: ErrTooLarge,
 			Msg: fmt.Sprintf("file is larger than the %d-byte input limit", MaxInputBytes)}
 	}
 	return data, nil
+}
+
+// ReadError is the input error for a file that cannot be read (opened,
+// stat'ed or read) at path.
+func ReadError(path string, err error) *Error {
+	return &Error{Op: OpRead, File: path, Offset: -1, Msg: unwrapPathError(err), Err: err}
 }
 
 func unwrapPathError(err error) string {
