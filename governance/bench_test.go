@@ -43,6 +43,18 @@ func BenchmarkDecodeRegistry(b *testing.B) {
 			}
 		}
 	})
+	b.Run("example-layer-members", func(b *testing.B) {
+		// A layer's requirement, as layers B, C and D decode with.
+		req := RequireMembers("/profile_status", "/enforcement", "/enforcement/grace_period_seconds",
+			"/operators", "/operators/*/operator_id", "/operators/*/status")
+		data := readExample(b, "registry.json")
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := DecodeRegistry("registry.json", data, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("1000-operators", func(b *testing.B) {
 		reg, _ := largeInputs(1000)
 		data, err := json.Marshal(reg)

@@ -161,19 +161,11 @@ func RequireMembers(schemaPaths ...string) Requirement {
 // AnyOf requires every member that any of reqs requires: the registry
 // members of a reader that runs several layers.
 func AnyOf(reqs ...Requirement) Requirement {
-	for _, r := range reqs {
-		if r.members == nil {
-			return Requirement{} // one of them requires every member
-		}
+	sets := make([]strictjson.Required, len(reqs))
+	for i, r := range reqs {
+		sets[i] = r.members
 	}
-	return Requirement{members: func(path string) bool {
-		for _, r := range reqs {
-			if r.members(path) {
-				return true
-			}
-		}
-		return false
-	}}
+	return Requirement{members: strictjson.Union(sets...)}
 }
 
 // DecodeRegistry decodes a registry document strictly. file names the

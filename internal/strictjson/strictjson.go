@@ -73,16 +73,7 @@ const (
 )
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s [%s]: ", e.Op, e.File)
-	if e.Pointer != "" {
-		fmt.Fprintf(&b, "member %q: ", e.Pointer)
-	}
-	b.WriteString(e.Msg)
-	if e.Offset >= 0 {
-		fmt.Fprintf(&b, " (at byte %d)", e.Offset)
-	}
-	return b.String()
+	return fmt.Sprintf("%s [%s]: %s", e.Op, e.File, e.Problem())
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -91,8 +82,15 @@ func (e *Error) Unwrap() error { return e.Err }
 // wrong with it, and where. It suits a document that is not a file, such as
 // a token payload carried inside another document.
 func (e *Error) Problem() string {
-	_, problem, _ := strings.Cut(e.Error(), "]: ")
-	return problem
+	var b strings.Builder
+	if e.Pointer != "" {
+		fmt.Fprintf(&b, "member %q: ", e.Pointer)
+	}
+	b.WriteString(e.Msg)
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, " (at byte %d)", e.Offset)
+	}
+	return b.String()
 }
 
 // ErrTooLarge is the cause of an Error for a file above MaxInputBytes.
@@ -131,19 +129,43 @@ func unwrapPathError(err error) string {
 	return err.Error()
 }
 
-// Required reports whether the member at a schema path must be present. A
-// schema path is a JSON pointer in which every array index and map key is
-// written "*", such as "/operators/*/effective_from". Only non-optional
-// members are asked about.
-type Required func(schemaPath string) bool
+// Required says which non-optional members must be present; nil requires
+// every one. Build it once, with Members or Union, and reuse it: it caches
+// the schema it resolves for each type it decodes.
+type Required = *MemberSet
+
+// MemberSet is a set of schema paths: JSON pointers in which every array
+// index and map key is written "*", such as "/operators/*/effective_from".
+type MemberSet struct {
+	paths   map[string]bool
+	schemas sync.Map // reflect.Type -> *field
+}
 
 // Members returns a Required that requires exactly the listed schema paths.
+// A path that names no member of the type decoded is a programming error,
+// reported by a panic on the first decode: left alone it would quietly make
+// a member the layer reads optional.
 func Members(paths ...string) Required {
-	set := make(map[string]bool, len(paths))
+	m := &MemberSet{paths: make(map[string]bool, len(paths))}
 	for _, p := range paths {
-		set[p] = true
+		m.paths[p] = true
 	}
-	return func(p string) bool { return set[p] }
+	return m
+}
+
+// Union requires every member that any of sets requires; nil, every
+// member, if one of them is nil.
+func Union(sets ...Required) Required {
+	var paths []string
+	for _, m := range sets {
+		if m == nil {
+			return nil
+		}
+		for p := range m.paths {
+			paths = append(paths, p)
+		}
+	}
+	return Members(paths...)
 }
 
 // options are the decoding rules every input shares. Duplicate names are
@@ -169,8 +191,8 @@ func Decode(file string, data []byte, v any, required Required) error {
 	}
 	// json v2 stores the zero value for null and does not know which
 	// members are required; a second pass over the tokens checks both
-	// against the schema, which is resolved once per call so that the pass
-	// itself builds no strings unless it fails.
+	// against the schema, resolved once per type and requirement, so that
+	// the pass builds no strings unless it fails.
 	w := walker{file: file, dec: jsontext.NewDecoder(bytes.NewReader(data), options)}
 	return w.member(rootOf(reflect.TypeOf(v).Elem(), required))
 }
@@ -186,20 +208,30 @@ func DecodeNew[T any](file string, data []byte, required Required) (*T, error) {
 }
 
 // fullSchemas caches the schema of each type decoded with every member
-// required, the common case; a narrower requirement is resolved per call.
+// required; a MemberSet caches its own.
 var fullSchemas sync.Map // reflect.Type -> *field
 
+// rootOf is the schema of t under required, resolved on its first use and
+// cached, so that a decode walks no types and builds no paths.
 func rootOf(t reflect.Type, required Required) *field {
-	if required == nil {
-		if f, ok := fullSchemas.Load(t); ok {
-			return f.(*field)
+	cache := &fullSchemas
+	if required != nil {
+		cache = &required.schemas
+	}
+	if f, ok := cache.Load(t); ok {
+		return f.(*field)
+	}
+	seen := map[string]bool{}
+	root := &field{typ: t, node: schemaOf(t, "", required, seen, map[reflect.Type]bool{})}
+	if required != nil {
+		for p := range required.paths {
+			if !seen[p] {
+				panic("strictjson: required path " + p + " names no member of " + t.String())
+			}
 		}
 	}
-	root := &field{typ: t, node: schemaOf(t, "", required, map[reflect.Type]bool{})}
-	if required == nil {
-		fullSchemas.Store(t, root)
-	}
-	return root
+	f, _ := cache.LoadOrStore(t, root)
+	return f.(*field)
 }
 
 // node is the schema of one JSON value: an object with fields, an array or
@@ -223,7 +255,8 @@ type field struct {
 
 // schemaOf resolves the schema of t at the given schema path. The Go types
 // are the schema, so it is walked once per Decode rather than per value.
-func schemaOf(t reflect.Type, path string, required Required, visiting map[reflect.Type]bool) *node {
+// seen collects every member path of the schema.
+func schemaOf(t reflect.Type, path string, required Required, seen map[string]bool, visiting map[reflect.Type]bool) *node {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -246,13 +279,14 @@ func schemaOf(t reflect.Type, path string, required Required, visiting map[refle
 			}
 			optional := sf.Type.Kind() == reflect.Pointer
 			memberPath := path + "/" + name
+			seen[memberPath] = true
 			n.index[name] = len(n.fields)
 			n.fields = append(n.fields, field{
 				name:     name,
 				typ:      sf.Type,
 				optional: optional,
-				required: !optional && (required == nil || required(memberPath)),
-				node:     schemaOf(sf.Type, memberPath, required, visiting),
+				required: !optional && (required == nil || required.paths[memberPath]),
+				node:     schemaOf(sf.Type, memberPath, required, seen, visiting),
 			})
 		}
 		if len(n.fields) > 64 {
@@ -264,7 +298,7 @@ func schemaOf(t reflect.Type, path string, required Required, visiting map[refle
 			return &node{} // []byte is a string in JSON
 		}
 		elem := &field{typ: t.Elem(), optional: t.Elem().Kind() == reflect.Pointer}
-		elem.node = schemaOf(t.Elem(), path+"/*", required, visiting)
+		elem.node = schemaOf(t.Elem(), path+"/*", required, seen, visiting)
 		return &node{kind: t.Kind(), elem: elem}
 	default:
 		return &node{}
@@ -344,7 +378,10 @@ func (w *walker) object(n *node) error {
 		if err != nil {
 			return err
 		}
-		i := n.index[name.String()] // Unmarshal refused unknown names
+		i, ok := n.index[name.String()]
+		if !ok { // Unmarshal refuses unknown names; this guards the schema walk, not the input
+			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "unknown member")
+		}
 		if seen&(1<<i) != 0 {
 			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "duplicate member")
 		}

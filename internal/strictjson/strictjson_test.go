@@ -2,8 +2,10 @@ package strictjson
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -189,5 +191,39 @@ func TestDecodeRefusesLongLists(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || !strings.HasPrefix(e.Pointer, "/inner/tags") || !strings.Contains(e.Msg, "more than 100000 entries") {
 		t.Fatalf("err = %v, want a refusal of /inner/tags", err)
+	}
+}
+
+// A requirement resolves each type's schema once; later decodes reuse it.
+func TestSchemaCachedPerRequirement(t *testing.T) {
+	req := Members("/id", "/items/*/count")
+	typ := reflect.TypeOf(doc{})
+	if rootOf(typ, req) != rootOf(typ, req) {
+		t.Fatal("the schema of one type under one requirement was resolved twice")
+	}
+	if rootOf(typ, req) == rootOf(typ, Members("/id", "/items/*/count")) {
+		t.Fatal("two requirements share a schema")
+	}
+}
+
+// A required path that names no member is a programming error, caught on
+// the first decode rather than left to make a member optional.
+func TestMistypedRequiredPathPanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "/items/*/cuont") {
+			t.Fatalf("recovered %v, want a panic naming the path", r)
+		}
+	}()
+	var d doc
+	Decode("f.json", []byte(`{}`), &d, Members("/id", "/items/*/cuont"))
+}
+
+func TestUnion(t *testing.T) {
+	if Union(Members("/id"), nil) != nil {
+		t.Fatal("a union with every member is not every member")
+	}
+	u := Union(Members("/id"), Members("/items/*/count"))
+	if !u.paths["/id"] || !u.paths["/items/*/count"] || len(u.paths) != 2 {
+		t.Fatalf("union paths %v", u.paths)
 	}
 }
