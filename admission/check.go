@@ -35,11 +35,7 @@ const (
 // It does every cryptographic step afresh; a Verifier made by NewVerifier
 // remembers them across calls.
 func CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
-	return checkToken(nil, reg, ks, tok, rev, now)
-}
-
-func checkToken(v *Verifier, reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
-	return NewChecker(v, reg, ks, rev, now).Check(tok)
+	return NewChecker(nil, reg, ks, rev, now).Check(tok)
 }
 
 // Checker checks many tokens against one registry, keyset and revocation
@@ -65,13 +61,7 @@ func NewChecker(v *Verifier, reg *governance.Registry, ks *Keyset, rev *Revocati
 	checkRegistryPolicy(&b, reg)
 	keys := checkKeyset(&b, v, ks, now)
 	governance.CheckDenylistFreshness(&b, rev.DenylistRefreshedAtUnix, &reg.Enforcement, now, freshnessCodes)
-	operators := make(map[string]*governance.Operator, len(reg.Operators))
-	for i := range reg.Operators {
-		if id := ident.Norm(reg.Operators[i].OperatorID); operators[id] == nil {
-			operators[id] = &reg.Operators[i]
-		}
-	}
-	return &Checker{v: v, reg: reg, ks: ks, now: now, prefix: b.Reasons(), keys: keys, operators: operators,
+	return &Checker{v: v, reg: reg, ks: ks, now: now, prefix: b.Reasons(), keys: keys, operators: governance.IndexOperators(reg.Operators),
 		rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch}
 }
 
@@ -91,7 +81,7 @@ func (k *Checker) Check(tok *Token) decision.Decision {
 func (k *Checker) CheckPayload(tok *Token) (decision.Decision, *Payload) {
 	var b decision.Builder
 	b.Add(k.prefix...)
-	c := tokenCheck{b: &b, v: k.v, reg: k.reg, ks: k.ks, keys: k.keys, operators: k.operators, rev: k.rev, minEpoch: k.minEpoch, now: k.now}
+	c := tokenCheck{Checker: k, b: &b}
 	c.run(tok)
 	return b.Decide(k.now), c.decoded
 }
@@ -118,7 +108,7 @@ var freshnessCodes = governance.FreshnessCodes{
 // resolvedKey is a keyset key that may sign: it passed every check that
 // skips a key.
 type resolvedKey struct {
-	instance, trustRoot string // trimmed
+	instance, trustRoot string // normalised, as the quorum counts them
 	pub                 PubKey
 	validFrom           uint64
 	validUntil          uint64
@@ -197,8 +187,8 @@ func checkKeyset(b *decision.Builder, v *Verifier, ks *Keyset, now uint64) map[s
 			activeInstances[ident.Norm(k.VerifierInstanceID)] = true
 		}
 		resolved[id] = resolvedKey{
-			instance:   ident.Trim(k.VerifierInstanceID),
-			trustRoot:  ident.Trim(k.TrustRootID),
+			instance:   ident.Norm(k.VerifierInstanceID),
+			trustRoot:  ident.Norm(k.TrustRootID),
 			pub:        pub,
 			validFrom:  k.ValidFromUnix,
 			validUntil: k.ValidUntilUnix,
@@ -257,31 +247,23 @@ func reasonSuffix(rec RevocationRecord) string {
 	return ""
 }
 
-// tokenCheck carries the state of the payload, operator and signature
-// steps, which need one another's results.
+// tokenCheck is one token's check by a Checker: the state of the payload,
+// operator and signature steps, which need one another's results.
 type tokenCheck struct {
-	b         *decision.Builder
-	v         *Verifier
-	operators map[string]*governance.Operator
-	reg       *governance.Registry
-	ks        *Keyset
-	keys      map[string]resolvedKey
-	rev       revocationIndexes
+	*Checker
+	b *decision.Builder
 	// decoded is the token's payload, once run has decoded it.
 	decoded *Payload
-	// minEpoch is the revocation registry's min_token_revocation_epoch.
-	minEpoch uint64
-	now      uint64
 }
 
-// required trims a mandatory payload field, reporting code when it is blank.
-func (c *tokenCheck) required(v, field string, code decision.Code) (string, bool) {
-	t := ident.Trim(v)
-	if t == "" {
+// required reports whether a mandatory payload field is present, adding
+// code when it is blank.
+func (c *tokenCheck) required(v, field string, code decision.Code) bool {
+	if ident.Blank(v) {
 		c.b.Addf(code, "payload field [%s] must be non-empty", field)
-		return "", false
+		return false
 	}
-	return t, true
+	return true
 }
 
 func (c *tokenCheck) run(tok *Token) {
@@ -290,7 +272,7 @@ func (c *tokenCheck) run(tok *Token) {
 		c.b.Addf(CodeTokenPayloadMissing, "payload_json is empty")
 		return
 	}
-	entry := c.v.entry(c.ks.KeysetVersion, payloadText, c.now)
+	entry := c.v.entry(payloadText, c.now)
 	p, err := entry.payload, entry.err
 	if err != nil {
 		detail := err.Error()
@@ -315,16 +297,10 @@ func (c *tokenCheck) run(tok *Token) {
 // payload checks the payload's own claims and its revocation, returning the
 // declared signing key ids; ok is false when a stopping check failed.
 func (c *tokenCheck) payload(p *Payload) (declared map[string]bool, ok bool) {
-	if _, ok := c.required(p.TokenID, "token_id", CodeTokenIDMissing); !ok {
-		return nil, false
-	}
-	if _, ok := c.required(p.OperatorID, "operator_id", CodeOperatorIDMissing); !ok {
-		return nil, false
-	}
-	if _, ok := c.required(p.SignerIdentifier, "signer_identifier", CodeSignerIdentifierMissing); !ok {
-		return nil, false
-	}
-	if _, ok := c.required(p.TEEType, "tee_type", CodeTEETypeMissing); !ok {
+	if !c.required(p.TokenID, "token_id", CodeTokenIDMissing) ||
+		!c.required(p.OperatorID, "operator_id", CodeOperatorIDMissing) ||
+		!c.required(p.SignerIdentifier, "signer_identifier", CodeSignerIdentifierMissing) ||
+		!c.required(p.TEEType, "tee_type", CodeTEETypeMissing) {
 		return nil, false
 	}
 	if !ident.IsSHA256Digest(p.MeasurementDigest) {
@@ -478,8 +454,8 @@ func (c *tokenCheck) signatures(entry *payloadEntry, p *Payload, sigs []TokenSig
 			continue
 		}
 		valid++
-		roots[ident.Norm(key.trustRoot)] = true
-		instances[ident.Norm(key.instance)] = true
+		roots[key.trustRoot] = true
+		instances[key.instance] = true
 	}
 	if uint64(len(instances)) < c.ks.ThresholdM {
 		c.b.Addf(CodeTokenSignatureQuorumNotMet, "%d valid signature(s) from %d distinct verifier instance(s); threshold_m is %d",

@@ -19,7 +19,9 @@ import (
 // what a payload text decodes to, and whether a signature by a key over a
 // payload verifies. Every policy check (windows, expiry, revocation,
 // quorum) runs again on every call, so a cached verification never outlives
-// a revocation. Entries are dropped once their token has expired (Prune).
+// a revocation, and one keyset's verifications serve its successors.
+// Entries are dropped once their token has expired and the longest grace
+// period after it is over (Prune).
 //
 // A payload is remembered only once a signature over it has verified under
 // a key of the keyset being checked, and signature texts longer than a
@@ -30,7 +32,7 @@ import (
 type Verifier struct {
 	mu       sync.Mutex
 	pubkeys  map[string]pubkeyResult
-	payloads map[payloadKey]*payloadEntry
+	payloads map[string]*payloadEntry // by payload text, which holds the token id
 	// nextExpiry is the earliest forget time among payloads; Prune has
 	// nothing to do before it.
 	nextExpiry uint64
@@ -69,15 +71,8 @@ type pubkeyResult struct {
 	err error
 }
 
-// payloadKey identifies a token's payload: its exact text (which holds its
-// token id) under one keyset version.
-type payloadKey struct {
-	keysetVersion uint64
-	text          string
-}
-
 type payloadEntry struct {
-	key     payloadKey
+	text    string
 	digest  [32]byte // what the verifiers sign: SHA-256 of the payload text
 	payload *Payload
 	err     error
@@ -99,7 +94,7 @@ func NewVerifier() *Verifier { return NewObservedVerifier(nil) }
 // NewObservedVerifier returns a Verifier that remembers its work and tells
 // obs (if not nil) about each signature check.
 func NewObservedVerifier(obs Observer) *Verifier {
-	return &Verifier{pubkeys: map[string]pubkeyResult{}, payloads: map[payloadKey]*payloadEntry{}, obs: obs}
+	return &Verifier{pubkeys: map[string]pubkeyResult{}, payloads: map[string]*payloadEntry{}, obs: obs}
 }
 
 func (v *Verifier) parsePubKey(s string) (PubKey, error) {
@@ -123,22 +118,24 @@ func (v *Verifier) parsePubKey(s string) (PubKey, error) {
 // entry returns the remembered entry of a payload text, or a new one,
 // decoded, that verify remembers once a signature over it verifies. With a
 // nil Verifier it decodes afresh.
-func (v *Verifier) entry(keysetVersion uint64, text string, now uint64) *payloadEntry {
-	key := payloadKey{keysetVersion, text}
+func (v *Verifier) entry(text string, now uint64) *payloadEntry {
 	if v != nil {
 		v.mu.Lock()
-		e, ok := v.payloads[key]
+		e, ok := v.payloads[text]
 		v.mu.Unlock()
 		if ok {
 			return e
 		}
 	}
-	e := &payloadEntry{key: key, digest: PayloadDigest(text), verified: map[signatureKey]error{}}
+	e := &payloadEntry{text: text, digest: PayloadDigest(text), verified: map[signatureKey]error{}}
 	e.payload, e.err = DecodePayload(text)
 	if e.err == nil {
-		// Forgotten at its expiry, and within a day whatever it claims: no
-		// token may be trusted for longer (MaxAttestationMaxAgeSeconds).
-		e.expires = min(e.payload.ExpiresAtUnix, sat.Add(now, governance.MaxAttestationMaxAgeSeconds))
+		// Forgotten once even the longest grace period after its expiry is
+		// over (a mid-session signer is still checked then), and within a
+		// day whatever it claims: no token may be trusted for longer
+		// (MaxAttestationMaxAgeSeconds).
+		e.expires = min(sat.Add(e.payload.ExpiresAtUnix, governance.MaxGracePeriodSeconds),
+			sat.Add(now, governance.MaxAttestationMaxAgeSeconds))
 		// One that has expired by now would be pruned at once.
 		e.cacheable = e.expires >= now
 	}
@@ -181,17 +178,18 @@ func (v *Verifier) rememberLocked(e *payloadEntry) {
 	if e.remembered || !e.cacheable || len(v.payloads) >= MaxRememberedPayloads {
 		return
 	}
-	if _, ok := v.payloads[e.key]; ok {
+	if _, ok := v.payloads[e.text]; ok {
 		return
 	}
-	v.payloads[e.key] = e
+	v.payloads[e.text] = e
 	e.remembered = true
 	if len(v.payloads) == 1 || e.expires < v.nextExpiry {
 		v.nextExpiry = e.expires
 	}
 }
 
-// Prune forgets the payloads of tokens that expired before now. It costs
+// Prune forgets the payloads of tokens that expired, grace period
+// included, before now. It costs
 // nothing until the earliest of them expires, so it can run on every
 // evaluation. Public keys are kept: a keyset is small.
 func (v *Verifier) Prune(now uint64) {
@@ -219,5 +217,5 @@ func (v *Verifier) Len() int {
 
 // CheckToken is CheckToken using v's remembered work.
 func (v *Verifier) CheckToken(reg *governance.Registry, ks *Keyset, tok *Token, rev *RevocationRegistry, now uint64) decision.Decision {
-	return checkToken(v, reg, ks, tok, rev, now)
+	return NewChecker(v, reg, ks, rev, now).Check(tok)
 }

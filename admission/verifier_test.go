@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/teegate/teegate/governance"
 )
 
 // A remembering Verifier decides exactly as CheckToken does, on every table
@@ -58,18 +60,21 @@ func TestVerifierPrune(t *testing.T) {
 	if v.Len() != 1 {
 		t.Fatalf("%d entries, want 1", v.Len())
 	}
-	v.Prune(f.payload.ExpiresAtUnix) // expiring exactly now: still valid, kept
+	// Kept through the longest grace period after expiry, in which a
+	// mid-session signer is still checked, and forgotten after it.
+	lastUse := f.payload.ExpiresAtUnix + governance.MaxGracePeriodSeconds
+	v.Prune(lastUse)
 	if v.Len() != 1 {
-		t.Fatal("pruned a token that has not expired")
+		t.Fatal("pruned a token that a mid-session signer may still present")
 	}
-	v.Prune(f.payload.ExpiresAtUnix + 1)
+	v.Prune(lastUse + 1)
 	if v.Len() != 0 {
-		t.Fatal("kept an expired token")
+		t.Fatal("kept a token past any grace period")
 	}
-	// Checking an expired token does not remember it.
-	v.CheckToken(f.reg, f.ks, f.token(t), f.rev, f.payload.ExpiresAtUnix+1)
+	// Checking a token past any grace period does not remember it.
+	v.CheckToken(f.reg, f.ks, f.token(t), f.rev, lastUse+1)
 	if v.Len() != 0 {
-		t.Fatal("remembered an expired token")
+		t.Fatal("remembered a token past any grace period")
 	}
 }
 
@@ -189,5 +194,25 @@ func TestVerifierForgetsJunkSignatureTexts(t *testing.T) {
 				t.Fatalf("a %d-byte signature text is remembered", len(k.signature))
 			}
 		}
+	}
+}
+
+// A new keyset version keeps the verifications already made: they are
+// facts about keys and payloads, and the policy still runs on the new
+// keyset.
+func TestVerifierSurvivesKeysetVersions(t *testing.T) {
+	obs := &countingObserver{}
+	v := NewObservedVerifier(obs)
+	f := validFixture()
+	tok := f.token(t)
+	v.CheckToken(f.reg, f.ks, tok, f.rev, testNow)
+	verified := obs.verified
+	next := *f.ks
+	next.KeysetVersion++
+	if d := v.CheckToken(f.reg, &next, tok, f.rev, testNow); len(d.Reasons) != 0 {
+		t.Fatal(d.Reasons)
+	}
+	if obs.verified != verified || v.Len() != 1 {
+		t.Fatalf("after a keyset version bump: %d verifications (was %d), %d payloads", obs.verified, verified, v.Len())
 	}
 }

@@ -12,9 +12,9 @@ import (
 
 // Limits of layer C.
 const (
-	// MaxGracePeriodSeconds: a mid-session signer may run on an expired
-	// token for at most an hour.
-	MaxGracePeriodSeconds = 3600
+	// MaxGracePeriodSeconds is governance.MaxGracePeriodSeconds, the
+	// ceiling layer C puts on grace_period_seconds.
+	MaxGracePeriodSeconds = governance.MaxGracePeriodSeconds
 	// MinAttestedSignersFloor: a cohort of one attested signer proves
 	// nothing about the others.
 	MinAttestedSignersFloor = 2
@@ -75,7 +75,7 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 	c := cohortCheck{
 		b:        &b,
 		reg:      reg,
-		byID:     indexOperators(reg.Operators),
+		byID:     governance.IndexOperators(reg.Operators),
 		denylist: newDenylistIndex(&s.Denylist),
 		phase:    phase,
 		now:      now,
@@ -180,20 +180,6 @@ func vendorCap(b *decision.Builder, o *VendorOutage, policy, now uint64) uint64 
 		return relaxed
 	}
 	return policy
-}
-
-// indexOperators maps each normalised operator id to its first registry
-// record, so that a cohort costs one lookup per signer rather than a scan
-// of the registry; the first match wins, as in the reference.
-func indexOperators(ops []governance.Operator) map[string]*governance.Operator {
-	byID := make(map[string]*governance.Operator, len(ops))
-	for i := range ops {
-		id := ident.Norm(ops[i].OperatorID)
-		if _, dup := byID[id]; !dup {
-			byID[id] = &ops[i]
-		}
-	}
-	return byID
 }
 
 // denylistIndex holds the denylist's entries, normalised.

@@ -4,7 +4,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/decision"
@@ -232,15 +234,27 @@ func TestGateConcurrentEvaluations(t *testing.T) {
 	wg.Wait()
 }
 
-// A cached verification does not survive its token's expiry.
+// A cached verification survives its token's expiry through the longest
+// grace period, in which a mid-session cohort still presents the token, and
+// not beyond.
 func TestGateCacheForgetsExpiredTokens(t *testing.T) {
 	sc := newScenario(t, 10, 2)
-	g := New(sc.reg, sc.ks, sc.rev, Options{})
+	obs := &countingObserver{}
+	g := New(sc.reg, sc.ks, sc.rev, Options{Verifier: admission.NewObservedVerifier(obs)})
 	g.Evaluate(sc.session, testNow)
 	if n := g.verifier.Len(); n != 10 {
 		t.Fatalf("%d cached tokens, want 10", n)
 	}
-	later := uint64(testNow + 3001)
+	sc.session.Phase = "mid_session"
+	graceNow := uint64(testNow + 3000 + 600) // 600 s past expiry, within the 900 s grace
+	sc.rev.DenylistRefreshedAtUnix = graceNow - 10
+	if r := g.Evaluate(sc.session, graceNow); r.Outcome != decision.Allow {
+		t.Fatalf("mid-session within the grace period: %s %v", r.Outcome, r.Reasons)
+	}
+	if n, verified := g.verifier.Len(), obs.verifications(); n != 10 || verified != 20 {
+		t.Fatalf("within the grace period: %d cached tokens and %d verifications, want 10 and 20 (none again)", n, verified)
+	}
+	later := uint64(testNow + 3000 + governance.MaxGracePeriodSeconds + 1)
 	if r := g.Evaluate(sc.session, later); r.Outcome != decision.Reject {
 		t.Fatalf("expired tokens: %s", r.Outcome)
 	}
@@ -248,6 +262,13 @@ func TestGateCacheForgetsExpiredTokens(t *testing.T) {
 		t.Fatalf("%d expired tokens still cached", n)
 	}
 }
+
+// countingObserver counts the signature verifications a Verifier performs.
+type countingObserver struct{ n atomic.Int64 }
+
+func (o *countingObserver) Verified(time.Duration) { o.n.Add(1) }
+func (o *countingObserver) Remembered()            {}
+func (o *countingObserver) verifications() int64   { return o.n.Load() }
 
 // Gates built on successive versions of the documents can share one
 // Verifier: the second gate verifies nothing the first already did, and

@@ -24,6 +24,9 @@ const (
 	// MaxAttestationMaxAgeSeconds: no attestation may be trusted for more
 	// than a day, whatever the registry says.
 	MaxAttestationMaxAgeSeconds = SecondsPerDay
+	// MaxGracePeriodSeconds: a mid-session signer may run on an expired
+	// token for at most an hour (layer C's ceiling on grace_period_seconds).
+	MaxGracePeriodSeconds = 3600
 	// MaxDenylistStalenessSeconds: a denylist older than five minutes may
 	// miss a revocation. The plan asks deployments for 60 s; the reference
 	// checker enforces 300 s, and so does teegate.
@@ -143,6 +146,20 @@ const (
 )
 
 var requiredRoles = [...]string{RoleSecurityOwner, RoleSignerRuntimeOwner, RoleGovernanceDelegate}
+
+// IndexOperators maps each normalised operator id to its first registry
+// record, so that a layer costs one lookup per signer or token rather than
+// a scan of the registry; the first match wins, as in the reference.
+func IndexOperators(ops []Operator) map[string]*Operator {
+	byID := make(map[string]*Operator, len(ops))
+	for i := range ops {
+		id := ident.Norm(ops[i].OperatorID)
+		if _, dup := byID[id]; !dup {
+			byID[id] = &ops[i]
+		}
+	}
+	return byID
+}
 
 // Requirement says which registry members a layer reads and therefore
 // requires. The zero value requires every member that is not optional,
