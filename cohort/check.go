@@ -54,6 +54,17 @@ func CheckRuntime(reg *governance.Registry, s *Session, now uint64) decision.Dec
 	return d
 }
 
+// ParsePhase reads a session's phase, normalised. An unknown phase is
+// checked as session_start, the stricter one, and ok is false: every layer
+// and the service take a phase this way.
+func ParsePhase(s string) (p Phase, ok bool) {
+	switch p := Phase(ident.Norm(s)); p {
+	case PhaseSessionStart, PhaseMidSession:
+		return p, true
+	}
+	return PhaseSessionStart, false
+}
+
 // NoSigner marks a reason that concerns the cohort, not one signer.
 const NoSigner = -1
 
@@ -64,10 +75,9 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 	var b decision.Builder
 	e := &reg.Enforcement
 	checkPolicy(&b, reg)
-	phase := Phase(ident.Norm(s.Phase))
-	if phase != PhaseSessionStart && phase != PhaseMidSession {
+	phase, ok := ParsePhase(s.Phase)
+	if !ok {
 		b.Addf(CodeRuntimePhaseInvalid, "phase %q is neither %s nor %s; checked as %s", s.Phase, PhaseSessionStart, PhaseMidSession, PhaseSessionStart)
-		phase = PhaseSessionStart
 	}
 	checkShape(&b, s, e)
 	governance.CheckDenylistFreshness(&b, s.Denylist.RefreshedAtUnix, e, now, freshnessCodes)

@@ -285,3 +285,17 @@ func TestCheckRuntimeAttributed(t *testing.T) {
 		t.Fatalf("signers %v for %v, want %v", signers, d.Codes(), want)
 	}
 }
+
+func TestParsePhase(t *testing.T) {
+	for in, want := range map[string]struct {
+		p  Phase
+		ok bool
+	}{
+		"session_start": {PhaseSessionStart, true}, " MID_SESSION ": {PhaseMidSession, true},
+		"": {PhaseSessionStart, false}, "mid-session": {PhaseSessionStart, false},
+	} {
+		if p, ok := ParsePhase(in); p != want.p || ok != want.ok {
+			t.Errorf("ParsePhase(%q) = %s, %v; want %s, %v", in, p, ok, want.p, want.ok)
+		}
+	}
+}

@@ -129,7 +129,8 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 	for _, r := range common {
 		rt.add(r, LayerToken, "")
 	}
-	midSession := cohort.Phase(ident.Norm(s.Phase)) == cohort.PhaseMidSession
+	phase, _ := cohort.ParsePhase(s.Phase)
+	midSession := phase == cohort.PhaseMidSession
 	for i := range s.SelectedSigners {
 		sel := &s.SelectedSigners[i]
 		for _, r := range tokens[i].Reasons[len(common):] {

@@ -22,7 +22,6 @@ import (
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/gate"
-	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -530,8 +529,8 @@ func (s *Service) decideGate(body []byte, snap *snapshot, now uint64) (*made, er
 		return nil, err
 	}
 	res := snap.gate.Evaluate(session, now)
-	// Layer C checks an unknown phase as session_start; so does this.
-	starting := cohort.Phase(ident.Norm(session.Phase)) != cohort.PhaseMidSession
+	phase, _ := cohort.ParsePhase(session.Phase) // an unknown phase is a session start
+	starting := phase == cohort.PhaseSessionStart
 	if age, fresh := snap.denylistAge(now); starting && !fresh && res.Admits() {
 		res.Outcome = decision.Reject
 		res.Reasons = append([]gate.Reason{{Layer: LayerService, Code: CodeDenylistStaleAtSessionStart,
