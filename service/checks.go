@@ -5,20 +5,26 @@ import (
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
+	"github.com/teegate/teegate/gate"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
-// Members of a check request body: the CLI's documents, each named after
-// its flag.
+// The documents a check request body may carry, each named after the
+// CLI's flag: the governed ones by their Document name, and these.
 const (
-	memberRegistry   = "registry"
-	memberEvents     = "events"
-	memberKeyset     = "keyset"
-	memberToken      = "token"
-	memberRevocation = "revocation_registry"
-	memberSession    = "session"
-	memberContext    = "context"
+	memberEvents  = "events"
+	memberToken   = "token"
+	memberSession = "session"
+	memberContext = "context"
+)
+
+// Each check's members, which also size its body limit (envelopeLimit).
+var (
+	registryCheckMembers    = []string{string(DocRegistry), memberEvents}
+	tokenCheckMembers       = []string{string(DocRegistry), string(DocKeyset), memberToken, string(DocRevocationRegistry)}
+	runtimeCheckMembers     = []string{string(DocRegistry), memberSession}
+	enforcementCheckMembers = []string{string(DocRegistry), memberContext}
 )
 
 // checkBody is a check request: the documents it carries, and the
@@ -27,11 +33,11 @@ type checkBody struct {
 	env          strictjson.Envelope
 	snap         *snapshot
 	governedOnly bool
-	used         []Document
-	requestDocs  []string // members holding governed documents
+	used         []Document // the service's own documents the check uses
+	requestDocs  []string   // governed documents the body brought instead
 }
 
-func (s *Service) splitCheckBody(body []byte, snap *snapshot, members ...string) (*checkBody, error) {
+func (s *Service) splitCheckBody(body []byte, snap *snapshot, members []string) (*checkBody, error) {
 	env, err := strictjson.SplitEnvelope(requestFile, body, envelopeLimit(len(members)), members...)
 	if err != nil {
 		return nil, err
@@ -39,26 +45,35 @@ func (s *Service) splitCheckBody(body []byte, snap *snapshot, members ...string)
 	return &checkBody{env: env, snap: snap, governedOnly: s.opts.GovernedDocumentsOnly}, nil
 }
 
-// document decodes member name of the body. When the body lacks it, a
-// governed document (doc not empty) is the service's own, in force; any
-// other is required. A governed document the body carries is refused when
-// the service is configured to decide on its own documents only.
-func document[T any](b *checkBody, name string, doc Document, own *T, decode func(file string, data []byte) (*T, error)) (*T, error) {
+// governed decodes the governed document doc from the body, or, when the
+// body lacks it, takes the service's own (own), which is in force. One the
+// body carries is refused when the service decides on its own documents
+// only.
+func governed[T any](b *checkBody, doc Document, own *T, decode func(file string, data []byte) (*T, error)) (*T, error) {
+	name := string(doc)
 	m, ok := b.env[name]
 	if !ok {
-		if doc == "" {
-			return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Offset: -1, Msg: "missing required member \"" + name + "\""}
-		}
 		b.used = append(b.used, doc)
 		return own, nil
 	}
-	if doc != "" {
-		if b.governedOnly {
-			return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + name, Offset: m.Offset,
-				Msg: "this service decides on its own governed documents; leave this member out"}
-		}
-		b.requestDocs = append(b.requestDocs, name)
+	if b.governedOnly {
+		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + name, Offset: m.Offset,
+			Msg: "this service decides on its own governed documents; leave this member out"}
 	}
+	b.requestDocs = append(b.requestDocs, name)
+	return decodeMember(m, name, decode)
+}
+
+// carried decodes member name, which the body must carry.
+func carried[T any](b *checkBody, name string, decode func(file string, data []byte) (*T, error)) (*T, error) {
+	m, ok := b.env[name]
+	if !ok {
+		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Offset: -1, Msg: "missing required member \"" + name + "\""}
+	}
+	return decodeMember(m, name, decode)
+}
+
+func decodeMember[T any](m strictjson.Member, name string, decode func(file string, data []byte) (*T, error)) (*T, error) {
 	v, err := decode(requestFile, m.Data)
 	if err != nil {
 		return nil, m.Rebase(name, err)
@@ -69,13 +84,13 @@ func document[T any](b *checkBody, name string, doc Document, own *T, decode fun
 // registry is the body's registry, decoded with the members layer req
 // reads, or the service's.
 func (b *checkBody) registry(req governance.Requirement) (*governance.Registry, error) {
-	return document(b, memberRegistry, DocRegistry, b.snap.registry, func(f string, d []byte) (*governance.Registry, error) {
+	return governed(b, DocRegistry, b.snap.registry, func(f string, d []byte) (*governance.Registry, error) {
 		return governance.DecodeRegistry(f, d, req)
 	})
 }
 
 // made is the check's decision, its reasons all from one layer.
-func (b *checkBody) made(d decision.Decision, layer, sessionID string) *made {
+func (b *checkBody) made(d decision.Decision, layer gate.Layer, sessionID string) *made {
 	m := &made{result: d, outcome: d.Outcome, sessionID: sessionID, used: b.used, requestDocs: b.requestDocs}
 	for _, r := range d.Reasons {
 		m.reasons = append(m.reasons, layerCode{layer: layer, code: r.Code})
@@ -84,7 +99,7 @@ func (b *checkBody) made(d decision.Decision, layer, sessionID string) *made {
 }
 
 func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := s.splitCheckBody(body, snap, memberRegistry, memberEvents)
+	b, err := s.splitCheckBody(body, snap, registryCheckMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -93,16 +108,16 @@ func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made,
 		return nil, err
 	}
 	var log *governance.AuditLog // nil without events: no event checks, as in the CLI
-	if m, ok := b.env[memberEvents]; ok {
-		if log, err = governance.DecodeAuditLog(requestFile, m.Data); err != nil {
-			return nil, m.Rebase(memberEvents, err)
+	if _, ok := b.env[memberEvents]; ok {
+		if log, err = carried(b, memberEvents, governance.DecodeAuditLog); err != nil {
+			return nil, err
 		}
 	}
-	return b.made(governance.CheckRegistry(reg, log, now), "registry", ""), nil
+	return b.made(governance.CheckRegistry(reg, log, now), layerRegistry, ""), nil
 }
 
 func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := s.splitCheckBody(body, snap, memberRegistry, memberKeyset, memberToken, memberRevocation)
+	b, err := s.splitCheckBody(body, snap, tokenCheckMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +125,15 @@ func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, er
 	if err != nil {
 		return nil, err
 	}
-	ks, err := document(b, memberKeyset, DocKeyset, snap.keyset, admission.DecodeKeyset)
+	ks, err := governed(b, DocKeyset, snap.keyset, admission.DecodeKeyset)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := document(b, memberToken, "", nil, admission.DecodeToken)
+	tok, err := carried(b, memberToken, admission.DecodeToken)
 	if err != nil {
 		return nil, err
 	}
-	rev, err := document(b, memberRevocation, DocRevocationRegistry, snap.revocation, admission.DecodeRevocationRegistry)
+	rev, err := governed(b, DocRevocationRegistry, snap.revocation, admission.DecodeRevocationRegistry)
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +147,11 @@ func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, er
 	} else {
 		v.Prune(now) // the gate prunes too; this service may serve only checks
 	}
-	return b.made(v.CheckToken(reg, ks, tok, rev, now), "token", ""), nil
+	return b.made(v.CheckToken(reg, ks, tok, rev, now), gate.LayerToken, ""), nil
 }
 
 func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := s.splitCheckBody(body, snap, memberRegistry, memberSession)
+	b, err := s.splitCheckBody(body, snap, runtimeCheckMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -144,15 +159,15 @@ func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, 
 	if err != nil {
 		return nil, err
 	}
-	session, err := document(b, memberSession, "", nil, cohort.DecodeSession)
+	session, err := carried(b, memberSession, cohort.DecodeSession)
 	if err != nil {
 		return nil, err
 	}
-	return b.made(cohort.CheckRuntime(reg, session, now), "runtime", session.SessionID), nil
+	return b.made(cohort.CheckRuntime(reg, session, now), gate.LayerRuntime, session.SessionID), nil
 }
 
 func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*made, error) {
-	b, err := s.splitCheckBody(body, snap, memberRegistry, memberContext)
+	b, err := s.splitCheckBody(body, snap, enforcementCheckMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -160,15 +175,14 @@ func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*ma
 	if err != nil {
 		return nil, err
 	}
-	ctx, err := document(b, memberContext, "", nil, enforce.DecodeContext)
+	ctx, err := carried(b, memberContext, enforce.DecodeContext)
 	if err != nil {
 		return nil, err
 	}
-	m := b.made(enforce.CheckEnforcement(reg, ctx, now), "enforcement", ctx.SessionID)
+	m := b.made(enforce.CheckEnforcement(reg, ctx, now), gate.LayerEnforcement, ctx.SessionID)
 	// Layer D repeats the caller's runtime reason codes after a prefix;
 	// as metric labels they would let any caller mint series without end.
-	// Layer D's own codes keep their labels, unless a caller's code
-	// repeated spells one of them, which is counted as repeated.
+	// Layer D's own codes keep their labels.
 	echoed := make(map[decision.Code]bool, len(ctx.RuntimeDecision.Reasons))
 	for _, r := range ctx.RuntimeDecision.Reasons {
 		echoed[enforce.RuntimeReasonPrefix+r.Code] = true

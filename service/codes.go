@@ -8,6 +8,10 @@ import (
 // LayerService marks a reason the service adds to the gate's.
 const LayerService gate.Layer = "service"
 
+// layerRegistry is layer A, as the metrics of the registry check name it;
+// the gate's layers name B, C and D.
+const layerRegistry gate.Layer = "registry"
+
 // Reason codes the service adds to the gate's decision. The plan requires
 // a denylist no older than denylist_max_staleness_seconds when a session
 // starts, whatever the enforcement mode: layers B and C reject such a

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,7 +181,7 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 		}
 		sum := sha256.Sum256(data)
 		digest := hex.EncodeToString(sum[:])
-		if old != nil && old.info[i].SHA256 == digest && old.info[i].Path == path {
+		if old != nil && old.info[i].SHA256 == digest {
 			continue
 		}
 		if err := next.decode(d, path, data, now); err != nil {
@@ -220,7 +219,7 @@ func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) e
 			return err
 		}
 		if dec := governance.CheckRegistry(reg, nil, unixSeconds(now)); dec.Outcome == decision.Reject {
-			return fmt.Errorf("%s: %w: %s", path, errRegistryRejected, joinCodes(dec.Codes()))
+			return fmt.Errorf("%s: %w: %s", path, errRegistryRejected, dec)
 		}
 		s.registry = reg
 	case DocKeyset:
@@ -271,14 +270,6 @@ func notRolledBack(d Document, path string, old, next *snapshot) error {
 		}
 	}
 	return nil
-}
-
-func joinCodes(codes []decision.Code) string {
-	s := make([]string, len(codes))
-	for i, c := range codes {
-		s[i] = string(c)
-	}
-	return strings.Join(s, ", ")
 }
 
 // staleDetail says why the denylist in force is not fresh at now.

@@ -53,10 +53,10 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	decisionRoutes := map[string]decider{
 		"/v1/gate":              {endpointGate, strictjson.MaxInputBytes, s.decideGate},
-		"/v1/check/registry":    {endpointRegistry, envelopeLimit(2), s.checkRegistry},
-		"/v1/check/token":       {endpointToken, envelopeLimit(4), s.checkToken},
-		"/v1/check/runtime":     {endpointRuntime, envelopeLimit(2), s.checkRuntime},
-		"/v1/check/enforcement": {endpointEnforcement, envelopeLimit(2), s.checkEnforcement},
+		"/v1/check/registry":    {endpointRegistry, envelopeLimit(len(registryCheckMembers)), s.checkRegistry},
+		"/v1/check/token":       {endpointToken, envelopeLimit(len(tokenCheckMembers)), s.checkToken},
+		"/v1/check/runtime":     {endpointRuntime, envelopeLimit(len(runtimeCheckMembers)), s.checkRuntime},
+		"/v1/check/enforcement": {endpointEnforcement, envelopeLimit(len(enforcementCheckMembers)), s.checkEnforcement},
 	}
 	for path, d := range decisionRoutes {
 		mux.Handle("POST "+path, s.decisionHandler(d))
@@ -123,7 +123,7 @@ type made struct {
 }
 
 type layerCode struct {
-	layer string
+	layer gate.Layer
 	code  decision.Code
 	label string // the code as metrics label it, when not the code itself
 }
@@ -236,8 +236,10 @@ var errClientClosed = errors.New("the client went away")
 // their answer: nginx's 499, outside the standard codes, and never 2xx.
 const statusClientClosed = 499
 
-// errShortBody: the body ended before its declared length.
-var errShortBody = errors.New("the body is shorter than its Content-Length")
+// errBodyLength: the body is not as long as its Content-Length says. The
+// standard server never lets it be longer, but a middleware in front of
+// Handler that replaces the body might.
+var errBodyLength = errors.New("the body's length does not match its Content-Length")
 
 // budgeted reads a request body, reserving its bytes from the service's
 // body budget as they arrive, so that what a request holds is what it has
@@ -275,6 +277,9 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 		// byte (to see the end), so a small body gets a small buffer.
 		size := int64(bodyChunk)
 		if b.declared >= 0 {
+			if int64(total) >= b.declared {
+				return nil, errBodyLength // a byte beyond the declared length
+			}
 			size = min(size, b.declared-int64(total)+1)
 		}
 		if err := b.reserve(size); err != nil {
@@ -293,7 +298,7 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 		}
 	}
 	if b.declared >= 0 && int64(total) != b.declared {
-		return nil, errShortBody
+		return nil, errBodyLength
 	}
 	switch len(chunks) {
 	case 0:
@@ -531,6 +536,8 @@ func (s *Service) decideGate(body []byte, snap *snapshot, now uint64) (*made, er
 	res := snap.gate.Evaluate(session, now)
 	phase, _ := cohort.ParsePhase(session.Phase) // an unknown phase is a session start
 	starting := phase == cohort.PhaseSessionStart
+	// Only the final outcome and reasons change; res.Enforcement stays layer
+	// D's own decision, for audit, though it is not serialised.
 	if age, fresh := snap.denylistAge(now); starting && !fresh && res.Admits() {
 		res.Outcome = decision.Reject
 		res.Reasons = append([]gate.Reason{{Layer: LayerService, Code: CodeDenylistStaleAtSessionStart,
@@ -539,7 +546,7 @@ func (s *Service) decideGate(body []byte, snap *snapshot, now uint64) (*made, er
 	m := &made{result: res, outcome: res.Outcome, sessionID: session.SessionID,
 		used: []Document{DocRegistry, DocKeyset, DocRevocationRegistry}}
 	for _, r := range res.Reasons {
-		m.reasons = append(m.reasons, layerCode{layer: string(r.Layer), code: r.Code})
+		m.reasons = append(m.reasons, layerCode{layer: r.Layer, code: r.Code})
 	}
 	return m, nil
 }

@@ -539,8 +539,25 @@ func TestBudgetedReadSizes(t *testing.T) {
 		b.release()
 	}
 	b := budgeted{s: svc, ctx: t.Context(), declared: 200}
-	if _, err := b.read(bytes.NewReader(make([]byte, 100))); !errors.Is(err, errShortBody) {
+	if _, err := b.read(bytes.NewReader(make([]byte, 100))); !errors.Is(err, errBodyLength) {
 		t.Fatalf("a body short of its declared length: %v", err)
 	}
 	b.release()
+}
+
+// A body longer than its declared length, as a middleware in front of
+// Handler could produce, is refused, never read past (nor a panic).
+func TestBudgetedReadRefusesALongerBody(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{11, bodyChunk + 1, 3 * bodyChunk} {
+		b := budgeted{s: svc, ctx: t.Context(), declared: 10}
+		if _, err := b.read(bytes.NewReader(make([]byte, size))); !errors.Is(err, errBodyLength) {
+			t.Fatalf("%d bytes declared as 10: %v", size, err)
+		}
+		b.release()
+	}
 }

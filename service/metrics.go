@@ -95,7 +95,7 @@ func (m *metrics) decided(endpoint string, outcome decision.Outcome, reasons []l
 		if r.label != "" {
 			label = r.label
 		}
-		m.reasons.WithLabelValues(endpoint, r.layer, label).Inc()
+		m.reasons.WithLabelValues(endpoint, string(r.layer), label).Inc()
 	}
 	m.decisionSeconds.WithLabelValues(endpoint).Observe(elapsed.Seconds())
 }
@@ -139,17 +139,16 @@ func (c documentCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(docAgeDesc, prometheus.GaugeValue, float64(max(0, now.Unix()-info.LoadedAtUnix)), string(d))
 	}
 	ch <- prometheus.MustNewConstMetric(keysetVersionDesc, prometheus.GaugeValue, float64(snap.keyset.KeysetVersion))
-	age, _ := snap.denylistAge(unixSeconds(now))
-	ch <- prometheus.MustNewConstMetric(denylistAgeDesc, prometheus.GaugeValue, float64(age))
-	ch <- prometheus.MustNewConstMetric(denylistMaxDesc, prometheus.GaugeValue, float64(snap.registry.Enforcement.DenylistMaxStalenessSeconds))
-	ready := 0.0
-	if c.s.readiness(snap, now).Ready {
-		ready = 1
+	rd := c.s.readiness(snap, now)
+	ch <- prometheus.MustNewConstMetric(denylistAgeDesc, prometheus.GaugeValue, float64(rd.DenylistAgeSeconds))
+	ch <- prometheus.MustNewConstMetric(denylistMaxDesc, prometheus.GaugeValue, float64(rd.DenylistMaxStalenessSeconds))
+	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, gaugeBool(rd.Ready))
+	ch <- prometheus.MustNewConstMetric(reloadErrorDesc, prometheus.GaugeValue, gaugeBool(rd.LastReloadError != nil))
+}
+
+func gaugeBool(b bool) float64 {
+	if b {
+		return 1
 	}
-	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, ready)
-	failed := 0.0
-	if c.s.lastReloadError() != nil {
-		failed = 1
-	}
-	ch <- prometheus.MustNewConstMetric(reloadErrorDesc, prometheus.GaugeValue, failed)
+	return 0
 }
