@@ -6,14 +6,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/teegate/teegate/admission"
 )
 
 // keygen writes a new verifier signing key to --out, readable by its owner
 // only, and prints the x-only public key for the keyset.
-func keygen(args []string, stdout, stderr io.Writer, _ func() time.Time) int {
+func keygen(args []string, stdout, stderr io.Writer) int {
 	a := checkArgs{
 		usage:    "Usage: teegate keygen --out <path>",
 		required: []string{"--out"},

@@ -78,9 +78,9 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 		fmt.Fprint(stdout, usage)
 		return exitAllow
 	case "keygen":
-		return keygen(args[1:], stdout, stderr, clock)
+		return keygen(args[1:], stdout, stderr)
 	case "token":
-		return token(args[1:], stdout, stderr, clock)
+		return token(args[1:], stdout, stderr)
 	case "gate":
 		return gateCommand(args[1:], stdout, stderr, clock)
 	case "serve":

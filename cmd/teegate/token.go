@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/decision"
@@ -15,7 +14,7 @@ const tokenUsage = `Usage: teegate token sign --payload <path> --key <path> --ke
        teegate token assemble --payload <path> --signature <path>...`
 
 // token dispatches the issuing subcommands.
-func token(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
+func token(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "sign":
