@@ -87,7 +87,7 @@ func (k *Checker) CheckPayload(tok *Token) (decision.Decision, *Payload) {
 }
 
 func checkRegistryPolicy(b *decision.Builder, reg *governance.Registry) {
-	if p, ok := governance.ParseProfile(reg.ProfileStatus); !ok || p != governance.ProfileMandatory {
+	if !reg.Mandatory() {
 		b.Addf(CodeGovernanceProfileNotMandatory, "profile_status is %q; tokens are checked only under a mandatory profile", reg.ProfileStatus)
 	}
 	governance.CheckCeilings(b, &reg.Enforcement, ceilingCodes)
@@ -354,7 +354,7 @@ func (c *tokenCheck) operator(p *Payload) bool {
 		c.b.Addf(CodeOperatorNotFound, "no registry operator has operator_id %q", ident.Trim(p.OperatorID))
 		return false
 	}
-	if st, ok := governance.ParseStatus(op.Status); !ok || st != governance.StatusActive {
+	if !op.Active() {
 		c.b.Addf(CodeOperatorNotActive, "operator %q has status %q", op.OperatorID, op.Status)
 	}
 	if ident.Norm(op.SignerIdentifier) != ident.Norm(p.SignerIdentifier) {

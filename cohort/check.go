@@ -122,7 +122,7 @@ var freshnessCodes = governance.FreshnessCodes{
 
 func checkPolicy(b *decision.Builder, reg *governance.Registry) {
 	e := &reg.Enforcement
-	if p, ok := governance.ParseProfile(reg.ProfileStatus); !ok || p != governance.ProfileMandatory {
+	if !reg.Mandatory() {
 		b.Addf(CodeGovernanceProfileNotMandatory, "profile_status is %q; cohorts are checked only under a mandatory profile", reg.ProfileStatus)
 	}
 	if e.GracePeriodSeconds > MaxGracePeriodSeconds {
@@ -266,7 +266,7 @@ func (c *cohortCheck) signer(sel *SelectedSigner) {
 		c.b.Addf(CodeSelectedOperatorNotInRegistry, "selected operator %q is not in the registry", sel.OperatorID)
 		return
 	}
-	if st, ok := governance.ParseStatus(reg.Status); !ok || st != governance.StatusActive {
+	if !reg.Active() {
 		c.b.Addf(CodeSelectedOperatorNotActive, "operator %q has status %q", reg.OperatorID, reg.Status)
 	}
 	if ident.Norm(reg.SignerIdentifier) != sid {

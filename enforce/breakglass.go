@@ -16,7 +16,7 @@ func checkBreakGlass(b *decision.Builder, policy *governance.Enforcement, ctx *C
 	start := b.Len()
 	hintMismatches := 0
 
-	if ident.Norm(policy.BreakGlassScope) != governance.BreakGlassScopeNamedOperators {
+	if !policy.BreakGlassScopeSupported() {
 		b.Addf(CodeBreakGlassScopeNotSupported, "registry break_glass_scope is %q; only %q is supported",
 			policy.BreakGlassScope, governance.BreakGlassScopeNamedOperators)
 	}
@@ -37,7 +37,7 @@ func checkBreakGlass(b *decision.Builder, policy *governance.Enforcement, ctx *C
 		b.Addf(CodeBreakGlassExpired, "the waiver expired at %d (now %d)", bg.ExpiresAtUnix, now)
 	}
 	policyTTL := policy.BreakGlassTTLSeconds
-	policyOK := policyTTL > 0 && policyTTL <= MaxBreakGlassTTLSeconds
+	policyOK := policy.BreakGlassTTLValid() // MaxBreakGlassTTLSeconds is its ceiling
 	if !policyOK {
 		b.Addf(CodeBreakGlassTTLPolicyInvalid, "registry break_glass_ttl_seconds is %d, outside [1, %d]", policyTTL, MaxBreakGlassTTLSeconds)
 	}

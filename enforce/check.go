@@ -188,7 +188,7 @@ func preCheck(b *decision.Builder, reg *governance.Registry, ctx *Context) (Mode
 		mode = ModeFullEnforcement // the strictest, for the profile check below
 	}
 	if mode == ModeHardEnforcementCanary || mode == ModeFullEnforcement {
-		if p, ok := governance.ParseProfile(reg.ProfileStatus); !ok || p != governance.ProfileMandatory {
+		if !reg.Mandatory() {
 			b.Addf(CodeGovernanceProfileNotMandatoryForStrictMode, "profile_status is %q; %s needs a mandatory profile", reg.ProfileStatus, mode)
 		}
 	}

@@ -56,7 +56,7 @@ func checkEnforcement(b *decision.Builder, e *Enforcement) {
 		b.Addf(CodeDenylistMaxStalenessOutOfBounds, "enforcement.denylist_max_staleness_seconds is %d, outside [1, %d]",
 			e.DenylistMaxStalenessSeconds, MaxDenylistStalenessSeconds)
 	}
-	if !inRange(e.BreakGlassTTLSeconds, 1, SecondsPer7Days) {
+	if !e.BreakGlassTTLValid() {
 		b.Addf(CodeBreakGlassTTLInvalid, "enforcement.break_glass_ttl_seconds is %d, outside [1, %d]",
 			e.BreakGlassTTLSeconds, SecondsPer7Days)
 	}
@@ -67,7 +67,7 @@ func checkEnforcement(b *decision.Builder, e *Enforcement) {
 		b.Addf(CodeBreakGlassCooldownInvalid, "enforcement.break_glass_cooldown_seconds is %d, outside [1, %d]",
 			e.BreakGlassCooldownSeconds, SecondsPer7Days)
 	}
-	if ident.Norm(e.BreakGlassScope) != BreakGlassScopeNamedOperators {
+	if !e.BreakGlassScopeSupported() {
 		b.Addf(CodeBreakGlassScopeNotSupported, "enforcement.break_glass_scope is %q; only %q is supported",
 			e.BreakGlassScope, BreakGlassScopeNamedOperators)
 	}

@@ -137,6 +137,31 @@ func ParseStatus(s string) (Status, bool) {
 // waiver names the operators it covers.
 const BreakGlassScopeNamedOperators = "named_operator_ids_only"
 
+// Mandatory reports whether the registry's profile is mandatory, the only
+// one under which layers B, C and D admit anyone.
+func (r *Registry) Mandatory() bool {
+	p, _ := ParseProfile(r.ProfileStatus)
+	return p == ProfileMandatory
+}
+
+// Active reports whether the operator's status is active.
+func (o *Operator) Active() bool {
+	st, _ := ParseStatus(o.Status)
+	return st == StatusActive
+}
+
+// BreakGlassScopeSupported reports whether the policy's break-glass scope
+// is the one supported, BreakGlassScopeNamedOperators.
+func (e *Enforcement) BreakGlassScopeSupported() bool {
+	return ident.Norm(e.BreakGlassScope) == BreakGlassScopeNamedOperators
+}
+
+// BreakGlassTTLValid reports whether the policy's break-glass TTL is
+// within [1, SecondsPer7Days].
+func (e *Enforcement) BreakGlassTTLValid() bool {
+	return inRange(e.BreakGlassTTLSeconds, 1, SecondsPer7Days)
+}
+
 // Roles whose approval the activation gate requires, in the order their
 // findings are reported.
 const (
