@@ -80,29 +80,32 @@ func CheckEnforcement(reg *governance.Registry, ctx *Context, now uint64) decisi
 	invalid := provided && !valid
 	violation := runtime != decision.Allow
 
-	// modeCode, blocked: the mode's reason for a violation, and whether it
-	// blocks; waived: a valid waiver turns the block into a warning.
-	var modeCode decision.Code
+	// modeReason, blocked: the mode's reason for a violation, and whether
+	// it blocks; a valid waiver turns the block into a warning.
+	seen := "the runtime decision is " + ctx.RuntimeDecision.Decision + "; "
+	var modeReason decision.Reason
 	blocked := false
 	switch mode {
 	case ModeMonitorOnly:
-		modeCode = CodeMonitorOnlyRuntimeViolationObserved
+		modeReason = decision.Reason{Code: CodeMonitorOnlyRuntimeViolationObserved, Detail: seen + "monitor_only observes it and does not block"}
 	case ModeSoftEnforcement:
-		modeCode = CodeSoftEnforcementViolationExclusionPreferred
+		modeReason = decision.Reason{Code: CodeSoftEnforcementViolationExclusionPreferred, Detail: seen + "soft_enforcement prefers excluding the operators but does not block"}
 	case ModeHardEnforcementCanary:
 		switch {
 		case !ctx.CanarySession:
-			modeCode = CodeHardEnforcementCanaryNonCanarySoftFallback
+			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryNonCanarySoftFallback, Detail: seen + "hard_enforcement_canary does not block non-canary sessions"}
 		case valid:
-			modeCode = CodeHardEnforcementCanaryBreakGlassApplied
+			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryBreakGlassApplied, Detail: "a canary-session violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket}
 		default:
-			modeCode, blocked = CodeHardEnforcementCanaryViolationBlocked, true
+			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryViolationBlocked, Detail: seen + "hard_enforcement_canary blocks it in a canary session without a valid break-glass"}
+			blocked = true
 		}
 	case ModeFullEnforcement:
 		if valid {
-			modeCode = CodeFullEnforcementBreakGlassApplied
+			modeReason = decision.Reason{Code: CodeFullEnforcementBreakGlassApplied, Detail: "the violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket}
 		} else {
-			modeCode, blocked = CodeFullEnforcementViolationBlocked, true
+			modeReason = decision.Reason{Code: CodeFullEnforcementViolationBlocked, Detail: seen + "full_enforcement blocks it without a valid break-glass"}
+			blocked = true
 		}
 	}
 	tier := &warnings
@@ -110,32 +113,13 @@ func CheckEnforcement(reg *governance.Registry, ctx *Context, now uint64) decisi
 		tier = &blocking // an invalid waiver's reasons join the block
 	}
 	if violation {
-		tier.Addf(modeCode, "%s", modeDetail(modeCode, ctx))
+		tier.Add(modeReason)
 		reemitRuntimeReasons(tier, &ctx.RuntimeDecision)
 	}
 	if invalid {
 		tier.Add(bg.Reasons()...) // an invalid waiver always shows why
 	}
 	return decision.DecideTiered(now, &blocking, &warnings)
-}
-
-func modeDetail(code decision.Code, ctx *Context) string {
-	switch code {
-	case CodeMonitorOnlyRuntimeViolationObserved:
-		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; monitor_only observes it and does not block"
-	case CodeSoftEnforcementViolationExclusionPreferred:
-		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; soft_enforcement prefers excluding the operators but does not block"
-	case CodeHardEnforcementCanaryBreakGlassApplied:
-		return "a canary-session violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket
-	case CodeHardEnforcementCanaryViolationBlocked:
-		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; hard_enforcement_canary blocks it in a canary session without a valid break-glass"
-	case CodeHardEnforcementCanaryNonCanarySoftFallback:
-		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; hard_enforcement_canary does not block non-canary sessions"
-	case CodeFullEnforcementBreakGlassApplied:
-		return "the violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket
-	default: // CodeFullEnforcementViolationBlocked
-		return "the runtime decision is " + ctx.RuntimeDecision.Decision + "; full_enforcement blocks it without a valid break-glass"
-	}
 }
 
 // reemitRuntimeReasons copies the runtime decision's reasons, each code
