@@ -9,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 
+	"github.com/teegate/teegate/internal/bip340"
 	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -131,8 +132,8 @@ func Assemble(payloadJSON string, sigs []TokenSignature) (*Token, error) {
 		case !containsNorm(p.VerifierKeyIDs, s.VerifierKeyID):
 			return nil, fmt.Errorf("%w: the payload's verifier_key_ids does not name key %q", ErrIssue, s.VerifierKeyID)
 		}
-		if b, err := hex.DecodeString(ident.Trim(s.SignatureHex)); err != nil || len(b) != schnorr.SignatureSize {
-			return nil, fmt.Errorf("%w: the signature of key %q is not %d bytes of hex", ErrIssue, s.VerifierKeyID, schnorr.SignatureSize)
+		if _, err := decodeSignature(s.SignatureHex); err != nil {
+			return nil, fmt.Errorf("%w: the signature of key %q is not %d bytes of hex", ErrIssue, s.VerifierKeyID, bip340.SignatureSize)
 		}
 		seen[id] = true
 	}

@@ -63,17 +63,26 @@ func PayloadDigest(payloadJSON string) [sha256.Size]byte {
 	return sha256.Sum256([]byte(ident.Trim(payloadJSON)))
 }
 
+// decodeSignature reads a hex signature (trimmed, either case): 64 bytes.
+func decodeSignature(signatureHex string) (*[bip340.SignatureSize]byte, error) {
+	b, err := hex.DecodeString(ident.Trim(signatureHex))
+	if err != nil {
+		return nil, ErrSignatureHex
+	}
+	if len(b) != bip340.SignatureSize {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrSignatureLength, len(b))
+	}
+	return (*[bip340.SignatureSize]byte)(b), nil
+}
+
 // Verify checks a hex BIP-340 signature (trimmed, either case) over digest.
 // A zero PubKey verifies nothing.
 func Verify(pk PubKey, signatureHex string, digest [sha256.Size]byte) error {
-	b, err := hex.DecodeString(ident.Trim(signatureHex))
+	sig, err := decodeSignature(signatureHex)
 	if err != nil {
-		return ErrSignatureHex
+		return err
 	}
-	if len(b) != bip340.SignatureSize {
-		return fmt.Errorf("%w (%d bytes)", ErrSignatureLength, len(b))
-	}
-	switch err := bip340.Verify(pk.key, (*[bip340.SignatureSize]byte)(b), &digest); {
+	switch err := bip340.Verify(pk.key, sig, &digest); {
 	case err == nil:
 		return nil
 	case errors.Is(err, bip340.ErrInvalid):
