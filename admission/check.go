@@ -237,7 +237,7 @@ func normaliseRevocations(m map[string]RevocationRecord) revocations {
 // revokedBy reports the revocation of id in effect at now, if any.
 func (r revocations) revokedBy(id string, now uint64) (RevocationRecord, bool) {
 	rec, ok := r[ident.Norm(id)]
-	return rec, ok && rec.RevokedAtUnix <= now
+	return rec, ok && rec.InForce(now)
 }
 
 func reasonSuffix(rec RevocationRecord) string {

@@ -90,6 +90,10 @@ type RevocationRecord struct {
 	Reason        string `json:"reason"` // may be absent
 }
 
+// InForce reports whether the revocation has taken effect at now: one
+// dated later is not yet a revocation.
+func (r RevocationRecord) InForce(now uint64) bool { return r.RevokedAtUnix <= now }
+
 // UnmarshalJSONFrom decodes a record into a zero value. When a revocation
 // map repeats a key, the reference keeps the later entry whole; json v2
 // would merge the two, so that the earlier entry's reason survived beside

@@ -274,7 +274,7 @@ func (g *Gate) runtimeSession(s *Session, payloads []*admission.Payload, now uin
 func revokedBy(m map[string]admission.RevocationRecord, now uint64) []string {
 	var ids []string
 	for id, rec := range m {
-		if rec.RevokedAtUnix <= now {
+		if rec.InForce(now) {
 			ids = append(ids, id)
 		}
 	}
