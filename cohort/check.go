@@ -81,15 +81,19 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 	}
 	checkShape(&b, s, e)
 	governance.CheckDenylistFreshness(&b, s.Denylist.RefreshedAtUnix, e, now, freshnessCodes)
-	vendorCap := vendorCap(&b, s.VendorOutage, e.MaxSingleVendorSharePercent, now)
+	capPercent := vendorCap(&b, s.VendorOutage, e.MaxSingleVendorSharePercent, now)
+	n := len(s.SelectedSigners)
 	c := cohortCheck{
-		b:        &b,
-		reg:      reg,
-		byID:     governance.IndexOperators(reg.Operators),
-		denylist: newDenylistIndex(&s.Denylist),
-		phase:    phase,
-		now:      now,
-		vendors:  map[string]uint64{},
+		b:             &b,
+		reg:           reg,
+		byID:          governance.IndexOperators(reg.Operators),
+		denylist:      newDenylistIndex(&s.Denylist),
+		phase:         phase,
+		now:           now,
+		seenOperators: make(map[string]bool, n),
+		seenSigners:   make(map[string]bool, n),
+		seenTokens:    make(map[string]bool, n),
+		vendors:       map[string]uint64{},
 	}
 	signers = make([]int, b.Len())
 	for i := range signers {
@@ -101,7 +105,7 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 			signers = append(signers, i)
 		}
 	}
-	c.vendorDiversity(uint64(len(s.SelectedSigners)), vendorCap)
+	c.vendorDiversity(uint64(n), capPercent)
 	for len(signers) < b.Len() {
 		signers = append(signers, NoSigner)
 	}
@@ -228,9 +232,6 @@ type cohortCheck struct {
 }
 
 func (c *cohortCheck) signer(sel *SelectedSigner) {
-	if c.seenOperators == nil {
-		c.seenOperators, c.seenSigners, c.seenTokens = map[string]bool{}, map[string]bool{}, map[string]bool{}
-	}
 	op, sid, ven, tok := ident.Norm(sel.OperatorID), ident.Norm(sel.SignerIdentifier), ident.Norm(sel.VendorID), ident.Norm(sel.Token.TokenID)
 	// A signer missing an identity is skipped before it is recorded, so a
 	// later entry with the same operator is not a duplicate of it.
