@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/teegate/teegate/decision"
@@ -121,12 +122,12 @@ func checkOperators(b *decision.Builder, ops []Operator, now uint64) {
 		}
 		if len(op.AllowedTEETypes) == 0 {
 			b.Addf(CodeAllowedTEETypesMissing, "operator %q: allowed_tee_types is empty", op.OperatorID)
-		} else if anyBlank(op.AllowedTEETypes) {
+		} else if slices.ContainsFunc(op.AllowedTEETypes, ident.Blank) {
 			b.Addf(CodeAllowedTEETypesContainsEmpty, "operator %q: allowed_tee_types contains a blank entry", op.OperatorID)
 		}
 		if len(op.AllowedMeasurements) == 0 {
 			b.Addf(CodeAllowedMeasurementsMissing, "operator %q: allowed_measurements is empty", op.OperatorID)
-		} else if anyBlank(op.AllowedMeasurements) {
+		} else if slices.ContainsFunc(op.AllowedMeasurements, ident.Blank) {
 			b.Addf(CodeAllowedMeasurementsContainsEmpty, "operator %q: allowed_measurements contains a blank entry", op.OperatorID)
 		}
 		for _, m := range op.AllowedMeasurements {
@@ -156,15 +157,6 @@ func checkOperators(b *decision.Builder, ops []Operator, now uint64) {
 			}
 		}
 	}
-}
-
-func anyBlank(items []string) bool {
-	for _, s := range items {
-		if ident.Blank(s) {
-			return true
-		}
-	}
-	return false
 }
 
 // draftToMandatory is the only transition an activation gate may record.
@@ -233,7 +225,7 @@ func checkActivationGate(b *decision.Builder, profile Profile, g *ActivationGate
 			b.Addf(CodeActivationGateApproverTimestampInvalid, "approver %q: decided_at_unix must be greater than 0", a.ApproverID)
 		}
 		role := ident.Norm(a.Role)
-		if !isRequiredRole(role) {
+		if !slices.Contains(requiredRoles[:], role) {
 			b.Addf(CodeActivationGateRoleInvalid, "approver %q: role %q is not one of %s",
 				a.ApproverID, a.Role, strings.Join(requiredRoles[:], ", "))
 			continue
@@ -254,13 +246,4 @@ func checkActivationGate(b *decision.Builder, profile Profile, g *ActivationGate
 			b.Addf(CodeActivationGateRoleNotApproved, "the required role %s did not approve", role)
 		}
 	}
-}
-
-func isRequiredRole(role string) bool {
-	for _, r := range requiredRoles {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }
