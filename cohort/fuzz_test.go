@@ -2,7 +2,6 @@ package cohort
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
@@ -17,14 +16,7 @@ func FuzzCheckRuntime(f *testing.F) {
 		s, _ := os.ReadFile("../examples/runtime/" + name + ".json")
 		f.Add(reg, s, uint64(1767225600))
 	}
-	dirs, _ := filepath.Glob("../testdata/conformance/runtime/*")
-	for _, dir := range dirs {
-		r, err1 := os.ReadFile(filepath.Join(dir, "registry.json"))
-		s, err2 := os.ReadFile(filepath.Join(dir, "session.json"))
-		if err1 == nil && err2 == nil {
-			f.Add(r, s, uint64(1700100000))
-		}
-	}
+	fuzzprop.AddConformancePairs(f, "runtime", "session.json")
 	f.Fuzz(func(t *testing.T, regDoc, sessionDoc []byte, now uint64) {
 		reg, err := governance.DecodeRegistry("registry.json", regDoc, RegistryMembers)
 		if err != nil {

@@ -2,7 +2,6 @@ package enforce
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
@@ -17,14 +16,7 @@ func FuzzCheckEnforcement(f *testing.F) {
 		c, _ := os.ReadFile("../examples/enforcement/" + name + ".json")
 		f.Add(reg, c, uint64(1767225600))
 	}
-	dirs, _ := filepath.Glob("../testdata/conformance/enforcement/*")
-	for _, dir := range dirs {
-		r, err1 := os.ReadFile(filepath.Join(dir, "registry.json"))
-		c, err2 := os.ReadFile(filepath.Join(dir, "context.json"))
-		if err1 == nil && err2 == nil {
-			f.Add(r, c, uint64(1700100000))
-		}
-	}
+	fuzzprop.AddConformancePairs(f, "enforcement", "context.json")
 	f.Fuzz(func(t *testing.T, regDoc, ctxDoc []byte, now uint64) {
 		reg, err := governance.DecodeRegistry("registry.json", regDoc, RegistryMembers)
 		if err != nil {

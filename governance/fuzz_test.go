@@ -2,7 +2,6 @@ package governance
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
@@ -16,14 +15,7 @@ func FuzzCheckRegistry(f *testing.F) {
 	reg, _ := os.ReadFile("../examples/registry.json")
 	events, _ := os.ReadFile("../examples/events.json")
 	f.Add(reg, events, uint64(1767225600))
-	cases, _ := filepath.Glob("../testdata/conformance/registry/*")
-	for _, dir := range cases {
-		r, err1 := os.ReadFile(filepath.Join(dir, "registry.json"))
-		e, err2 := os.ReadFile(filepath.Join(dir, "events.json"))
-		if err1 == nil && err2 == nil {
-			f.Add(r, e, uint64(1700100000))
-		}
-	}
+	fuzzprop.AddConformancePairs(f, "registry", "events.json")
 	f.Fuzz(func(t *testing.T, regDoc, eventsDoc []byte, now uint64) {
 		reg, err := DecodeRegistry("registry.json", regDoc, Requirement{})
 		if err != nil {

@@ -7,6 +7,8 @@ package fuzzprop
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/teegate/teegate/decision"
@@ -65,5 +67,25 @@ func Same(t *testing.T, a, b Output) {
 	y, err2 := b.Marshal()
 	if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
 		t.Fatalf("the same input printed differently (%v, %v):\n%s\n%s", err1, err2, x, y)
+	}
+}
+
+// ConformanceNow is the clock the conformance cases run at, for seeds taken
+// from them.
+const ConformanceNow uint64 = 1700100000
+
+// AddConformancePairs seeds f with the registry and the named second
+// document of every conformance case of layer that has both, at
+// ConformanceNow: the corpus of a fuzz target over (registry, document,
+// now).
+func AddConformancePairs(f *testing.F, layer, second string) {
+	f.Helper()
+	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", "conformance", layer, "*"))
+	for _, dir := range dirs {
+		r, err1 := os.ReadFile(filepath.Join(dir, "registry.json"))
+		d, err2 := os.ReadFile(filepath.Join(dir, second))
+		if err1 == nil && err2 == nil {
+			f.Add(r, d, ConformanceNow)
+		}
 	}
 }
