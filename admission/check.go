@@ -267,12 +267,23 @@ func (c *tokenCheck) required(v, field string, code decision.Code) bool {
 }
 
 func (c *tokenCheck) run(tok *Token) {
-	payloadText := ident.Trim(tok.PayloadJSON)
-	if payloadText == "" {
-		c.b.Addf(CodeTokenPayloadMissing, "payload_json is empty")
+	entry, declared, ok := c.claims(tok.PayloadJSON)
+	if !ok {
 		return
 	}
-	entry := c.v.entry(payloadText, c.now)
+	c.signatures(entry, c.decoded, tok.Signatures, declared)
+}
+
+// claims decodes the payload and checks its own claims and those it makes
+// against the registry: everything before the signatures. ok is false when
+// a stopping check failed.
+func (c *tokenCheck) claims(payloadJSON string) (entry *payloadEntry, declared map[string]bool, ok bool) {
+	payloadText := ident.Trim(payloadJSON)
+	if payloadText == "" {
+		c.b.Addf(CodeTokenPayloadMissing, "payload_json is empty")
+		return nil, nil, false
+	}
+	entry = c.v.entry(payloadText, c.now)
 	p, err := entry.payload, entry.err
 	if err != nil {
 		detail := err.Error()
@@ -281,17 +292,33 @@ func (c *tokenCheck) run(tok *Token) {
 			detail = serr.Problem()
 		}
 		c.b.Addf(CodeTokenPayloadInvalid, "payload_json does not decode: %s", detail)
-		return
+		return nil, nil, false
 	}
 	c.decoded = p
-	declared, ok := c.payload(p)
-	if !ok {
-		return
+	if declared, ok = c.payload(p); !ok {
+		return nil, nil, false
 	}
 	if !c.operator(p) {
-		return
+		return nil, nil, false
 	}
-	c.signatures(entry, p, tok.Signatures, declared)
+	return entry, declared, true
+}
+
+// CheckClaims decides whether a payload's claims hold against the registry
+// at now, as CheckToken judges them before it looks at signatures: the
+// registry's policy, the payload's own fields, its operator's record
+// (status, signer, TEE type, measurement allowlist, window) and its
+// lifetime. It needs no keyset and no denylist, and verifies nothing: it
+// is what an attestation verifier checks before it signs (package attest),
+// so that it never signs a payload that layer B would refuse on its claims
+// alone. It returns the decoded payload, or nil when it does not decode.
+func CheckClaims(reg *governance.Registry, payloadJSON string, now uint64) (decision.Decision, *Payload) {
+	var b decision.Builder
+	checkRegistryPolicy(&b, reg)
+	k := &Checker{reg: reg, now: now, operators: governance.IndexOperators(reg.Operators)}
+	c := tokenCheck{Checker: k, b: &b}
+	c.claims(payloadJSON)
+	return b.Decide(now), c.decoded
 }
 
 // payload checks the payload's own claims and its revocation, returning the
