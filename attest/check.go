@@ -1,0 +1,181 @@
+package attest
+
+import (
+	"bytes"
+	"encoding/hex"
+	"time"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/ident"
+)
+
+// Options are a verifier's deployment settings, apart from the policy it
+// applies.
+type Options struct {
+	// OnNetwork, if set, is told of every URL a library asks for that is
+	// not collateral the bundle or the policy carries. The request is
+	// refused either way: verification never touches the network. It is
+	// called from the goroutine running Check.
+	OnNetwork func(url string)
+}
+
+// Verifier judges evidence for payloads, under one attestation policy and
+// one registry. It is safe for concurrent use; its documents must not
+// change.
+type Verifier struct {
+	policy   *Policy
+	registry *governance.Registry
+	opts     Options
+}
+
+// NewVerifier returns a Verifier applying policy, with payload claims
+// judged against registry.
+func NewVerifier(policy *Policy, registry *governance.Registry, opts Options) *Verifier {
+	return &Verifier{policy: policy, registry: registry, opts: opts}
+}
+
+// Result is a verification's decision and, when the evidence verified,
+// what it proved.
+type Result struct {
+	decision.Decision
+	// Evidence is what the evidence proved about the guest, when its
+	// signature and chain verified (whatever the decision); nil otherwise.
+	Evidence *Proven `json:"-"`
+}
+
+// Proven is what verified evidence says about a guest. It serialises to
+// JSON for audit.
+type Proven struct {
+	TEEType string `json:"tee_type"`
+	// TrustRootID is the policy's trust root the evidence chains to.
+	TrustRootID       string `json:"trust_root_id"`
+	MeasurementDigest string `json:"measurement_digest"`
+	ReportDataHex     string `json:"report_data_hex"`
+	Debug             bool   `json:"debug"`
+}
+
+// Check decides whether evidence proves every claim of a payload, under
+// policy and registry, at now (Unix seconds). It is Verifier.Check with
+// default options.
+func Check(policy *Policy, registry *governance.Registry, payloadJSON string, ev *Evidence, now uint64) Result {
+	return NewVerifier(policy, registry, Options{}).Check(payloadJSON, ev, now)
+}
+
+// Check decides whether ev proves every claim of payloadJSON at now. In
+// order:
+//
+//  1. the payload's claims against the registry, as layer B judges them
+//     (admission.CheckClaims), and its issue time against the clock skew;
+//  2. the TEE type: SGX is refused, the policy must accept the evidence's
+//     type, and the payload must claim it;
+//  3. verification, by go-sev-guest or go-tdx-guest: the chain to a trust
+//     root of the policy, revocation, collateral, signatures. A failure
+//     stops here: nothing the evidence says can be trusted;
+//  4. the policy: debug, VMPL, minimum TCB levels, and the library's own
+//     validation;
+//  5. the binding: the report data must be ReportData(payloadJSON), and the
+//     payload's measurement_digest the digest of the measured code.
+func (v *Verifier) Check(payloadJSON string, ev *Evidence, now uint64) Result {
+	c := &check{policy: v.policy, opts: v.opts, ev: ev, now: now, nowTime: time.Unix(int64(min(now, 1<<62)), 0)}
+	c.run(v.registry, payloadJSON)
+	return Result{Decision: c.b.Decide(now), Evidence: c.proven}
+}
+
+// check is one Check: the state its steps share.
+type check struct {
+	policy  *Policy
+	opts    Options
+	ev      *Evidence
+	now     uint64
+	nowTime time.Time
+	b       decision.Builder
+	proven  *Proven
+	// reportDataMismatch is set before validation, so that a library's
+	// complaint about the report data is not reported twice.
+	reportDataMismatch bool
+}
+
+// verified is evidence whose signature and chain verified.
+type verified interface {
+	debug() bool
+	reportData() []byte
+	measurementDigest() string
+}
+
+func (c *check) run(reg *governance.Registry, payloadJSON string) {
+	claims, payload := admission.CheckClaims(reg, payloadJSON, c.now)
+	skew := c.policy.MaxClockSkew()
+	for _, r := range claims.Reasons {
+		// Layer B refuses a token issued after now; a verifier allows the
+		// signer's clock to run up to the policy's skew ahead of its own.
+		if r.Code == admission.CodeTokenNotYetValid && payload != nil && payload.IssuedAtUnix-c.now <= skew {
+			continue
+		}
+		c.b.Add(r)
+	}
+	if payload == nil {
+		return // nothing to bind the evidence to
+	}
+	if d := absDiff(payload.IssuedAtUnix, c.now); d > skew {
+		c.b.Addf(CodeIssuedAtOutsideClockSkew, "issued_at_unix %d is %d s from now (%d); the policy allows %d s",
+			payload.IssuedAtUnix, d, c.now, skew)
+	}
+
+	claimed := ident.Norm(payload.TEEType)
+	if claimed == TEESGX || c.ev.TEEType == TEESGX {
+		c.b.Addf(CodeSGXUnsupported, "SGX evidence cannot be verified by teegate: no maintained Go verifier of SGX DCAP quotes exists; use a verifier that can, or a SEV-SNP or TDX signer")
+		return
+	}
+	if !c.policy.Accepts(c.ev.TEEType) {
+		c.b.Addf(CodeTEETypeNotAccepted, "the evidence is %s; this verifier's policy accepts %v", c.ev.TEEType, c.policy.AcceptedTEETypes)
+		return
+	}
+	sameTEE := claimed == c.ev.TEEType
+	if !sameTEE {
+		c.b.Addf(CodeTEETypeMismatch, "the payload claims tee_type %q; the evidence is %s", payload.TEEType, c.ev.TEEType)
+	}
+
+	binding := ReportData(payloadJSON)
+	var e verified
+	var ok bool
+	switch c.ev.TEEType {
+	case TEESEVSNP:
+		var snp *snpEvidence
+		if snp, ok = c.verifySEVSNP(c.ev.SEVSNP); ok {
+			e, c.proven = snp, &Proven{TrustRootID: snp.root.id}
+			c.reportDataMismatch = !bytes.Equal(snp.reportData(), binding[:])
+			c.validateSEVSNP(snp, binding)
+		}
+	case TEETDX:
+		var tdx *tdxEvidence
+		if tdx, ok = c.verifyTDX(c.ev.TDX); ok {
+			e, c.proven = tdx, &Proven{TrustRootID: tdx.root.id}
+			c.reportDataMismatch = !bytes.Equal(tdx.reportData(), binding[:])
+			c.validateTDX(tdx, binding)
+		}
+	}
+	if !ok {
+		return
+	}
+	digest := e.measurementDigest()
+	c.proven.TEEType, c.proven.MeasurementDigest = c.ev.TEEType, digest
+	c.proven.ReportDataHex, c.proven.Debug = hex.EncodeToString(e.reportData()), e.debug()
+
+	if c.reportDataMismatch {
+		c.b.Addf(CodeReportDataMismatch, "the report data %x is not the binding of this payload (%x): the evidence was made for another payload",
+			e.reportData(), binding)
+	}
+	if sameTEE && ident.Norm(payload.MeasurementDigest) != digest {
+		c.b.Addf(CodeMeasurementMismatch, "the payload claims measurement_digest %q; the evidence's measured code has %s",
+			payload.MeasurementDigest, digest)
+	}
+}
+
+func absDiff(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
