@@ -50,7 +50,7 @@ type Policy struct {
 	AcceptedTEETypes []string `json:"accepted_tee_types"`
 	// MaxClockSkewSeconds bounds |issued_at_unix - now|; optional,
 	// DefaultMaxClockSkewSeconds, at most MaxClockSkewCeilingSeconds.
-	MaxClockSkewSeconds *uint64 `json:"max_clock_skew_seconds"`
+	MaxClockSkewSeconds *uint64 `json:"max_clock_skew_seconds,omitzero"`
 	// AllowDebug accepts guests that the host can debug, which exposes
 	// their memory, and so their keys. Only for test benches.
 	AllowDebug bool `json:"allow_debug"`
@@ -60,8 +60,8 @@ type Policy struct {
 	CheckRevocation bool `json:"check_revocation"`
 	// SEVSNP is required when sev-snp is accepted, and absent otherwise;
 	// TDX likewise.
-	SEVSNP *SEVSNPPolicy `json:"sev_snp"`
-	TDX    *TDXPolicy    `json:"tdx"`
+	SEVSNP *SEVSNPPolicy `json:"sev_snp,omitzero"`
+	TDX    *TDXPolicy    `json:"tdx,omitzero"`
 
 	compiled compiled
 }
@@ -107,25 +107,25 @@ type SEVSNPRoot struct {
 	ProductLine string `json:"product_line"` // Milan, Genoa or Turin
 	ARK         string `json:"ark"`
 	ASK         string `json:"ask"`
-	ASVK        string `json:"asvk"` // optional
+	ASVK        string `json:"asvk,omitzero"` // optional
 	// CRL is the product line's DER revocation list, signed by the ARK;
 	// optional. When present it is used rather than the bundle's.
-	CRL []byte `json:"crl"`
+	CRL []byte `json:"crl,omitzero"`
 }
 
 // TDXPolicy is the policy for Intel TDX evidence.
 type TDXPolicy struct {
 	TrustRoots []TDXRoot `json:"trust_roots"`
 	// MinimumTEETCBSVN is the component-wise minimum TEE_TCB_SVN, as 32 hex
-	// digits; MinimumQESVN and MinimumPCESVN the minimum QE and PCE SVNs
-	// the quote's header states.
+	// digits; MinimumQESVN the minimum ISVSVN of the quoting enclave's
+	// report, and MinimumPCESVN the minimum PCESVN of the PCK certificate.
 	MinimumTEETCBSVN string `json:"minimum_tee_tcb_svn"`
 	MinimumQESVN     uint64 `json:"minimum_qe_svn"`
 	MinimumPCESVN    uint64 `json:"minimum_pce_svn"`
 	// Collateral is optional, and so is each of its members: what it
 	// carries is used rather than the bundle's. A fleet on one platform
 	// (one FMSPC) may keep all of it here.
-	Collateral TDXCollateral `json:"collateral"`
+	Collateral TDXCollateral `json:"collateral,omitzero"`
 }
 
 // TDXRoot is Intel's SGX root CA, as PEM.

@@ -249,6 +249,9 @@ type tdxEvidence struct {
 	root  *tdxRoot
 	// pckRoot is the root certificate at the end of the quote's PCK chain.
 	pckRoot *x509.Certificate
+	// pck is the PCK certificate's SGX extension: the platform's FMSPC and
+	// its PCE SVN, as Intel certified them.
+	pck *pcs.PckExtensions
 }
 
 func (e *tdxEvidence) debug() bool {
@@ -325,11 +328,11 @@ func (c *check) verifyTDX(ev *TDXEvidence) (*tdxEvidence, bool) {
 		c.b.Addf(CodeCollateralInvalid, "the bundle's collateral does not parse: %v", err)
 		return nil, false
 	}
-	var fmspc string
-	if exts, err := pcs.PckCertificateExtensions(certs[0]); err == nil {
-		fmspc = exts.FMSPC
+	if e.pck, err = pcs.PckCertificateExtensions(certs[0]); err != nil {
+		c.b.Addf(CodeCertificateChainInvalid, "the PCK certificate's SGX extension does not parse: %v", err)
+		return nil, false
 	}
-	getter := &offlineGetter{set: mergeCollateral(p.collateral, bundle, fmspc), rootCRLs: map[string]bool{}, onNetwork: c.opts.OnNetwork}
+	getter := &offlineGetter{set: mergeCollateral(p.collateral, bundle, e.pck.FMSPC), rootCRLs: map[string]bool{}, onNetwork: c.opts.OnNetwork}
 	// The root CA CRL is fetched from the distribution points of the root
 	// certificate of the QE identity's issuer chain; serve it at those of
 	// every root the policy trusts, and of the quote's own.
@@ -423,7 +426,7 @@ func classifyTDX(err error) decision.Code {
 // teegate's explains is reported as a policy violation.
 func (c *check) validateTDX(e *tdxEvidence, binding [ReportDataSize]byte) {
 	p := &c.policy.compiled.tdx
-	body, header := e.quote.GetTdQuoteBody(), e.quote.GetHeader()
+	body := e.quote.GetTdQuoteBody()
 	if e.debug() && !c.policy.AllowDebug {
 		c.b.Addf(CodeDebugEnabled, "TD_ATTRIBUTES %x has the DEBUG bit (0) set; the policy does not allow debuggable guests", body.GetTdAttributes())
 	}
@@ -434,17 +437,24 @@ func (c *check) validateTDX(e *tdxEvidence, binding [ReportDataSize]byte) {
 			break
 		}
 	}
-	qeSVN, pceSVN := binary.LittleEndian.Uint16(header.GetQeSvn()), binary.LittleEndian.Uint16(header.GetPceSvn())
+	// The QE's SVN is its report's ISVSVN, which the PCK key signed; the
+	// PCE's is the PCESVN Intel certified in the PCK certificate. Both
+	// were verified above.
+	qeSVN := e.quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport().GetIsvSvn()
 	if uint64(qeSVN) < c.policy.TDX.MinimumQESVN {
-		c.b.Addf(CodeTCBBelowMinimum, "QE_SVN %d is below the policy's minimum %d", qeSVN, c.policy.TDX.MinimumQESVN)
+		c.b.Addf(CodeTCBBelowMinimum, "the QE report's ISVSVN %d is below the policy's minimum_qe_svn %d", qeSVN, c.policy.TDX.MinimumQESVN)
 	}
-	if uint64(pceSVN) < c.policy.TDX.MinimumPCESVN {
-		c.b.Addf(CodeTCBBelowMinimum, "PCE_SVN %d is below the policy's minimum %d", pceSVN, c.policy.TDX.MinimumPCESVN)
+	if pceSVN := e.pck.TCB.PCESvn; uint64(pceSVN) < c.policy.TDX.MinimumPCESVN {
+		c.b.Addf(CodeTCBBelowMinimum, "the PCK certificate's PCESVN %d is below the policy's minimum_pce_svn %d", pceSVN, c.policy.TDX.MinimumPCESVN)
 	}
 	opts := &tdxvalidate.Options{
 		HeaderOptions: tdxvalidate.HeaderOptions{
-			MinimumQeSvn:  uint16(c.policy.TDX.MinimumQESVN),
-			MinimumPceSvn: uint16(c.policy.TDX.MinimumPCESVN),
+			// Zero: go-tdx-guest v0.3.1 reads these from header bytes 8 to 11
+			// (abi.go, headerPceSvnStart), which a version 4 quote reserves.
+			// teegate checks the QE and PCE SVNs above, from where Intel
+			// attests them.
+			MinimumQeSvn:  0,
+			MinimumPceSvn: 0,
 			// Not checked: the QE is proven Intel's by its identity, which
 			// Intel signs (the collateral), not by what the quote says.
 			QeVendorID: nil,
