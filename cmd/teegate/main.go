@@ -39,10 +39,20 @@ Usage:
   teegate serve --registry <path> --keyset <path> --revocation-registry <path>
                 [--listen <host:port>] [--decision-log <path>|-]
                 [--reload-interval <duration>] [--max-concurrent <n>]
-                [--now-unix <seconds>]
+                [--drain-delay <duration>] [--request-documents allow|refuse]
+                [--attest-policy <path> --attest-key <path>
+                 --attest-key-id <id>] [--now-unix <seconds>]
   teegate keygen --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
+  teegate attest verify --evidence <path> --payload <path> --policy <path>
+                        --registry <path> [--now-unix <seconds>]
+  teegate attest sign --evidence <path> --payload <path> --policy <path>
+                      --registry <path> --key <path> --key-id <id>
+                      [--now-unix <seconds>]
+  teegate attest measure --evidence <path>
+  teegate attest collect --payload <path> --tee <sev-snp|tdx> --out <path>
+                         [--collateral <path>]
   teegate help
 
 A check prints one JSON decision on stdout and exits 0 (allow, or
@@ -51,7 +61,11 @@ stderr). serve answers the gate and the checks over HTTP (docs/serve.md)
 until SIGINT or SIGTERM, and reloads its documents on SIGHUP. keygen
 prints the new key's public key; token sign prints a signature entry and
 token assemble the token artifact, each exiting 0, or 2 with the reason on
-stderr.
+stderr. attest verify checks TEE evidence for a payload and prints a
+decision; attest sign prints the signature entry only when it allows, and
+the decision (exit 1) otherwise; attest measure prints the measurement
+digest of the evidence's code; attest collect, run in a signer's guest,
+writes the evidence bundle for a payload (docs/attestation.md).
 `
 
 func main() {
@@ -81,6 +95,8 @@ func run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 		return keygen(args[1:], stdout, stderr)
 	case "token":
 		return token(args[1:], stdout, stderr)
+	case "attest":
+		return attestCommand(args[1:], stdout, stderr, clock)
 	case "gate":
 		return gateCommand(args[1:], stdout, stderr, clock)
 	case "serve":

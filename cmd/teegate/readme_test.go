@@ -50,6 +50,28 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}
 }
 
+// The README's attestation walk-through admits the session, then every
+// verifier refuses the payload edited after its evidence was made.
+func TestReadmeAttestWalkthrough(t *testing.T) {
+	out := runReadmeBlock(t, "attest-walkthrough", nil)
+	allow := strings.Index(out, `"decision": "allow"`)
+	if allow < 0 || !strings.Contains(out, `"reasons": []`) {
+		t.Fatalf("the session was not admitted:\n%s", out)
+	}
+	rest := out[allow:]
+	for _, v := range []string{"a", "b", "c"} {
+		if !strings.Contains(rest, "verifier-"+v+" refused (exit 1)") {
+			t.Errorf("verifier-%s did not refuse the edited payload:\n%s", v, rest)
+		}
+	}
+	if n := strings.Count(rest, `"code": "attest_report_data_mismatch"`); n != 3 {
+		t.Errorf("%d refusals name the binding, want 3:\n%s", n, rest)
+	}
+	if strings.Contains(rest, "signature_hex") {
+		t.Errorf("a verifier signed the edited payload:\n%s", rest)
+	}
+}
+
 // The README's teegate serve example gets the answers it describes. It
 // runs on a free port rather than the default, which may be in use.
 func TestReadmeServe(t *testing.T) {
