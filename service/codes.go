@@ -12,6 +12,10 @@ const LayerService gate.Layer = "service"
 // the gate's layers name B, C and D.
 const layerRegistry gate.Layer = "registry"
 
+// layerAttest is the attestation layer (package attest), as the metrics
+// of the verifier role name it.
+const layerAttest gate.Layer = "attest"
+
 // Reason codes the service adds to the gate's decision. The plan requires
 // a denylist no older than denylist_max_staleness_seconds when a session
 // starts, whatever the enforcement mode: layers B and C reject such a

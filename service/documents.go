@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/attest"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/gate"
 	"github.com/teegate/teegate/governance"
@@ -24,16 +25,21 @@ const (
 	DocRegistry           Document = "registry"
 	DocKeyset             Document = "keyset"
 	DocRevocationRegistry Document = "revocation_registry"
+	// DocAttestPolicy is the attestation policy of the verifier role; the
+	// service holds it only when that role is on.
+	DocAttestPolicy Document = "attest_policy"
 )
 
 // documents lists them in the order they are loaded and reported.
-var documents = [...]Document{DocRegistry, DocKeyset, DocRevocationRegistry}
+var documents = [...]Document{DocRegistry, DocKeyset, DocRevocationRegistry, DocAttestPolicy}
 
 // Paths name the files of the governed documents.
 type Paths struct {
 	Registry           string
 	Keyset             string
 	RevocationRegistry string
+	// AttestPolicy is empty unless the verifier role is on.
+	AttestPolicy string
 }
 
 func (p Paths) of(d Document) string {
@@ -42,10 +48,17 @@ func (p Paths) of(d Document) string {
 		return p.Registry
 	case DocKeyset:
 		return p.Keyset
-	default:
+	case DocRevocationRegistry:
 		return p.RevocationRegistry
+	case DocAttestPolicy:
+		return p.AttestPolicy
 	}
+	panic("unknown document " + d)
 }
+
+// held reports whether the service holds d: every document but the
+// attestation policy, which only the verifier role needs.
+func (p Paths) held(d Document) bool { return d != DocAttestPolicy || p.AttestPolicy != "" }
 
 // DocumentInfo identifies the version of a governed document in force, for
 // readiness reports, metrics and the decision log.
@@ -68,8 +81,10 @@ type snapshot struct {
 	registry   *governance.Registry
 	keyset     *admission.Keyset
 	revocation *admission.RevocationRegistry
-	gate       *gate.Gate
-	info       [len(documents)]DocumentInfo
+	// attestPolicy is nil unless the verifier role is on.
+	attestPolicy *attest.Policy
+	gate         *gate.Gate
+	info         [len(documents)]DocumentInfo
 }
 
 func (s *snapshot) infoOf(d Document) DocumentInfo {
@@ -135,6 +150,9 @@ func (st *store) reloadLocked(now time.Time, force bool) (bool, error) {
 	var stats [len(documents)]os.FileInfo
 	changed := old == nil || force || st.lastErr.Load() != nil
 	for i, d := range documents {
+		if !st.paths.held(d) {
+			continue
+		}
 		fi, err := os.Stat(st.paths.of(d))
 		if err != nil {
 			return false, st.refuse(now, strictjson.ReadError(st.paths.of(d), err))
@@ -174,6 +192,9 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 	}
 	changed := false
 	for i, d := range documents {
+		if !st.paths.held(d) {
+			continue
+		}
 		path := st.paths.of(d)
 		data, err := strictjson.ReadFile(path)
 		if err != nil {
@@ -226,6 +247,8 @@ func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) e
 		s.keyset, err = admission.DecodeKeyset(path, data)
 	case DocRevocationRegistry:
 		s.revocation, err = admission.DecodeRevocationRegistry(path, data)
+	case DocAttestPolicy:
+		s.attestPolicy, err = attest.DecodePolicy(path, data)
 	}
 	return err
 }

@@ -45,6 +45,7 @@ const (
 //	POST /v1/check/token           {"registry"?, "keyset"?, "revocation_registry"?, "token"}
 //	POST /v1/check/runtime         {"registry"?, "session"}
 //	POST /v1/check/enforcement     {"registry"?, "context"}
+//	POST /v1/attest                {"payload_json", "evidence"}, with the verifier role on
 //	GET  /healthz, /readyz, /metrics
 //
 // A check's governed documents (registry, keyset, revocation registry) are
@@ -57,6 +58,9 @@ func (s *Service) Handler() http.Handler {
 		"/v1/check/token":       {endpointToken, envelopeLimit(len(tokenCheckMembers)), s.checkToken},
 		"/v1/check/runtime":     {endpointRuntime, envelopeLimit(len(runtimeCheckMembers)), s.checkRuntime},
 		"/v1/check/enforcement": {endpointEnforcement, envelopeLimit(len(enforcementCheckMembers)), s.checkEnforcement},
+	}
+	if s.opts.Attest.on() {
+		decisionRoutes["/v1/attest"] = decider{endpointAttest, attestBodyLimit, s.decideAttest}
 	}
 	for path, d := range decisionRoutes {
 		mux.Handle("POST "+path, s.decisionHandler(d))

@@ -133,6 +133,9 @@ func (c documentCollector) Collect(ch chan<- prometheus.Metric) {
 	now := c.s.clock()
 	snap := c.s.store.current.Load()
 	for i, d := range documents {
+		if !c.s.opts.Paths.held(d) {
+			continue
+		}
 		info := snap.info[i]
 		ch <- prometheus.MustNewConstMetric(docGenerationDesc, prometheus.GaugeValue, float64(info.Generation), string(d))
 		ch <- prometheus.MustNewConstMetric(docLoadedDesc, prometheus.GaugeValue, float64(info.LoadedAtUnix), string(d))

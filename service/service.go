@@ -30,6 +30,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -76,6 +77,9 @@ type Options struct {
 	// Workers is how many tokens one gate evaluation verifies at once; 0
 	// means one per CPU.
 	Workers int
+	// Attest, when its key is set, turns on the attestation verifier role
+	// (POST /v1/attest); Paths.AttestPolicy must then name its policy.
+	Attest AttestRole
 }
 
 // Defaults of Options.
@@ -137,6 +141,12 @@ type Service struct {
 // them. Documents that fail to load or validate are an error: the service
 // does not start without a set to enforce.
 func New(opts Options) (*Service, error) {
+	if opts.Attest.on() != (opts.Paths.AttestPolicy != "") {
+		return nil, errors.New("the verifier role needs both a signing key and an attestation policy")
+	}
+	if opts.Attest.on() && ident.Blank(opts.Attest.KeyID) {
+		return nil, errors.New("the verifier role needs the key id its signatures are made under")
+	}
 	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After, bodyReadTimeout: defaultBodyReadTimeout}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -210,6 +220,9 @@ func (s *Service) reload(force bool) error {
 func (s *Service) logDocuments(msg string, snap *snapshot) {
 	attrs := make([]any, 0, len(documents))
 	for i, d := range documents {
+		if !s.opts.Paths.held(d) {
+			continue
+		}
 		attrs = append(attrs, slog.Group(string(d), "path", snap.info[i].Path, "sha256", snap.info[i].SHA256, "generation", snap.info[i].Generation))
 	}
 	s.log.Info(msg, attrs...)
@@ -306,6 +319,8 @@ type DocumentSet struct {
 	Registry           DocumentInfo `json:"registry"`
 	Keyset             DocumentInfo `json:"keyset"`
 	RevocationRegistry DocumentInfo `json:"revocation_registry"`
+	// AttestPolicy is present when the verifier role is on.
+	AttestPolicy *DocumentInfo `json:"attest_policy,omitzero"`
 }
 
 // readiness says whether the service may be sent sessions to admit. It is
@@ -322,8 +337,11 @@ func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
 		NowUnix:                     now.Unix(),
 		DenylistAgeSeconds:          age,
 		DenylistMaxStalenessSeconds: snap.registry.Enforcement.DenylistMaxStalenessSeconds,
-		Documents:                   DocumentSet{snap.info[0], snap.info[1], snap.info[2]},
+		Documents:                   DocumentSet{Registry: snap.info[0], Keyset: snap.info[1], RevocationRegistry: snap.info[2]},
 		LastReloadError:             s.lastReloadError(),
+	}
+	if snap.attestPolicy != nil {
+		r.Documents.AttestPolicy = &snap.info[3]
 	}
 	if now.Unix() < 0 {
 		r.Ready = false

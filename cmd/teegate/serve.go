@@ -20,7 +20,7 @@ import (
 // expose it, behind whatever authentication the deployment provides.
 const defaultListen = "127.0.0.1:8340"
 
-const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents allow|refuse] [--now-unix <seconds>]"
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents allow|refuse] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
 
 // minReloadInterval keeps a mistyped interval (1ns) from turning the poll
 // into a busy loop.
@@ -33,7 +33,8 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	a := checkArgs{
 		usage:    serveUsage,
 		required: []string{"--registry", "--keyset", "--revocation-registry"},
-		optional: []string{"--listen", "--decision-log", "--reload-interval", "--max-concurrent", "--drain-delay", "--request-documents"},
+		optional: []string{"--listen", "--decision-log", "--reload-interval", "--max-concurrent", "--drain-delay", "--request-documents",
+			"--attest-policy", "--attest-key", "--attest-key-id"},
 	}
 	if err := a.parse(args); err != nil {
 		return a.fail(stderr, err)
@@ -82,6 +83,25 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 			return a.fail(stderr, errUsage{"invalid value for --max-concurrent: want a positive integer"})
 		}
 		opts.MaxConcurrentDecisions = n
+	}
+	// The verifier role: all three flags, or none.
+	role := 0
+	for _, f := range []string{"--attest-policy", "--attest-key", "--attest-key-id"} {
+		if _, ok := a.values[f]; ok {
+			role++
+		}
+	}
+	switch role {
+	case 0:
+	case 3:
+		sk, err := readSecretKey(a.values["--attest-key"])
+		if err != nil {
+			return a.fail(stderr, err)
+		}
+		opts.Paths.AttestPolicy = a.values["--attest-policy"]
+		opts.Attest = service.AttestRole{Key: sk, KeyID: a.values["--attest-key-id"]}
+	default:
+		return a.fail(stderr, errUsage{"the verifier role needs --attest-policy, --attest-key and --attest-key-id together"})
 	}
 	opts.DecisionLog = stdout
 	if path, ok := a.values["--decision-log"]; ok && path != "-" {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // serveProcess is a teegate serve process and what it has logged so far.
@@ -171,6 +173,14 @@ func TestServeCommandRefuses(t *testing.T) {
 		{"rejected registry", []string{"serve", "--registry", "../../examples/registry-rejected.json", "--keyset", "../../examples/gate/keyset.json",
 			"--revocation-registry", "../../examples/gate/revocation.json", "--now-unix", "1767225600"},
 			"../../examples/registry-rejected.json: layer A rejects the registry"},
+		{"half a verifier role", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--attest-policy", "p", "--attest-key-id", "vk-a"},
+			"needs --attest-policy, --attest-key and --attest-key-id together"},
+		{"a readable verifier key", append(attestServeArgs(), "--attest-key", looseKey(t), "--attest-key-id", "vk-b"),
+			"accessible to other users"},
+		{"a policy that is not one", []string{"serve", "--registry", "../../examples/attest/registry.json", "--keyset", "../../examples/gate/keyset.json",
+			"--revocation-registry", "../../examples/gate/revocation.json", "--now-unix", "1767225600",
+			"--attest-policy", "../../examples/attest/registry.json", "--attest-key", tightKey(t), "--attest-key-id", "vk-b"},
+			`member "/profile_status": unknown member`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -197,5 +207,38 @@ func TestServeWarnsBeyondLoopback(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no warning; it logged:\n%s", strings.Join(p.seen, "\n"))
+	}
+}
+
+func attestServeArgs() []string {
+	return []string{"serve", "--registry", "../../examples/attest/registry.json", "--keyset", "../../examples/gate/keyset.json",
+		"--revocation-registry", "../../examples/gate/revocation.json", "--now-unix", "1767225600",
+		"--attest-policy", "../../examples/attest/policy.json"}
+}
+
+func keyFile(t *testing.T, perm os.FileMode) string {
+	path, _ := writeKey(t, t.TempDir(), perm)
+	return path
+}
+
+func looseKey(t *testing.T) string { return keyFile(t, 0o644) }
+func tightKey(t *testing.T) string { return keyFile(t, 0o600) }
+
+// The verifier role, end to end through the binary: the examples'
+// evidence gets this verifier's signature.
+func TestServeAttestRole(t *testing.T) {
+	bin := buildTeegate(t)
+	p := startServe(t, bin, append(attestServeArgs()[1:], "--attest-key", tightKey(t), "--attest-key-id", "vk-b")...)
+	payload, _ := os.ReadFile("../../examples/attest/payload-hotel.json")
+	evidence, _ := os.ReadFile("../../examples/attest/evidence-hotel.json")
+	quoted, _ := json.Marshal(string(payload))
+	resp, err := http.Post(p.url+"/v1/attest", "application/json", strings.NewReader(`{"payload_json": `+string(quoted)+`, "evidence": `+string(evidence)+`}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Teegate-Decision") != "allow" || !strings.Contains(string(body), `"verifier_key_id": "vk-b"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
