@@ -3,7 +3,9 @@ package main
 import (
 	"crypto/sha512"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -284,4 +286,103 @@ func sha384Label(s string) [48]byte { return sha512.Sum384([]byte(s)) }
 
 func decodeRegistryForAttest(data []byte) (*governance.Registry, error) {
 	return governance.DecodeRegistry("registry.json", data, admission.RegistryMembers)
+}
+
+// TestAttestStdoutIsTheDecision: go-tdx-guest points the libraries'
+// logger at the process's stdout. The built binary, on evidence that
+// fails in each way the libraries report, prints on stdout exactly the
+// decision the library makes, and nothing else.
+func TestAttestStdoutIsTheDecision(t *testing.T) {
+	bin := buildTeegate(t)
+	dir := t.TempDir()
+	payload, _ := os.ReadFile(examplePath("payload-hotel.json"))
+	tdxPayload, _ := os.ReadFile(examplePath("payload-india.json"))
+	at := time.Unix(examplesNow-10, 0)
+	cases := map[string]*attest.Evidence{}
+	snp := func(name string, edit func(*attesttest.SNPOptions), after func(*attest.SEVSNPEvidence)) {
+		o := attesttest.SNPOptions{Now: at, ReportData: attest.ReportData(string(payload)), Measurement: sha384Label("teegate example signer v1.5.0")}
+		if edit != nil {
+			edit(&o)
+		}
+		e, err := attesttest.NewSNP(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &attest.SEVSNPEvidence{Report: e.Report, VCEK: e.VCEK, CRL: e.CRL}
+		if after != nil {
+			after(b)
+		}
+		cases[name] = &attest.Evidence{EvidenceVersion: 1, TEEType: attest.TEESEVSNP, SEVSNP: b}
+	}
+	snp("snp-revoked", func(o *attesttest.SNPOptions) { o.RevokeASK = true }, nil)
+	snp("snp-stale-crl", func(o *attesttest.SNPOptions) { o.CRLNextUpdate = at.Add(time.Second) }, nil)
+	snp("snp-no-crl", nil, func(e *attest.SEVSNPEvidence) { e.CRL = nil })
+	snp("snp-bad-signature", nil, func(e *attest.SEVSNPEvidence) { e.Report[0x2A3] ^= 1 })
+	snp("snp-genoa-no-vcek-match", func(o *attesttest.SNPOptions) { o.ProductLine = "Genoa"; o.ReportVersion = 2 },
+		func(e *attest.SEVSNPEvidence) { e.VCEK = e.VCEK[:len(e.VCEK)-1] })
+	tdx := func(name string, edit func(*attesttest.TDXOptions), after func(*attest.TDXEvidence)) {
+		_, mrtd, rtmrs := fakeMeasurements()
+		o := attesttest.TDXOptions{Now: at, ReportData: attest.ReportData(string(tdxPayload)), MrTd: mrtd, Rtmrs: rtmrs}
+		if edit != nil {
+			edit(&o)
+		}
+		e, err := attesttest.NewTDX(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &attest.TDXEvidence{Quote: e.Quote, Collateral: attest.TDXCollateral{
+			TCBInfo: string(e.TCBInfo), TCBInfoIssuerChain: string(e.TCBInfoIssuerChain),
+			QEIdentity: string(e.QEIdentity), QEIdentityIssuerChain: string(e.QEIdentityIssuerChain),
+			PCKCRL: e.PCKCRL, PCKCRLIssuerChain: string(e.PCKCRLIssuerChain), RootCACRL: e.RootCACRL}}
+		if after != nil {
+			after(b)
+		}
+		cases[name] = &attest.Evidence{EvidenceVersion: 1, TEEType: attest.TEETDX, TDX: b}
+	}
+	tdx("tdx-out-of-date", func(o *attesttest.TDXOptions) { o.TcbStatus = "OutOfDate" }, nil)
+	tdx("tdx-expired", func(o *attesttest.TDXOptions) { o.CollateralNextUpdate = at.Add(time.Second) }, nil)
+	tdx("tdx-no-tcb-info", nil, func(e *attest.TDXEvidence) { e.Collateral.TCBInfo = "" })
+	tdx("tdx-no-issuer-chain", nil, func(e *attest.TDXEvidence) { e.Collateral.QEIdentityIssuerChain = "" })
+	tdx("tdx-revoked", func(o *attesttest.TDXOptions) { o.RevokePCK = true }, nil)
+	tdx("tdx-debug", func(o *attesttest.TDXOptions) { o.TdAttributes = 1 }, nil)
+
+	policyData, _ := os.ReadFile(examplePath("policy.json"))
+	policy, err := attest.DecodePolicy("policy.json", policyData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	regData, _ := os.ReadFile(examplePath("registry.json"))
+	reg, err := decodeRegistryForAttest(regData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ev := range cases {
+		path := filepath.Join(dir, name+".json")
+		writeJSON(t, path, ev)
+		pp, text := examplePath("payload-hotel.json"), payload
+		if ev.TEEType == attest.TEETDX {
+			pp, text = examplePath("payload-india.json"), tdxPayload
+		}
+		cmd := exec.Command(bin, "attest", "verify", "--evidence", path, "--payload", pp, "--policy", examplePath("policy.json"),
+			"--registry", examplePath("registry.json"), "--now-unix", "1767225600")
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		want, _ := attest.Check(policy, reg, string(text), ev, examplesNow).Decision.Marshal()
+		if stdout.String() != string(want) || stderr.String() != "" {
+			t.Errorf("%s: %v\nstdout:\n%s\nstderr:\n%s\nwant stdout:\n%s", name, err, stdout.String(), stderr.String(), want)
+		}
+		if strings.Contains(string(want), `"allow"`) {
+			t.Errorf("%s was allowed", name)
+		}
+	}
+}
+
+// fakeMeasurements are fakeguest's default image's measured fields.
+func fakeMeasurements() (snp, mrtd [48]byte, rtmrs [4][48]byte) {
+	snp = sha384Label("teegate example signer v1.5.0")
+	for i := range rtmrs {
+		rtmrs[i] = sha384Label(fmt.Sprintf("teegate example signer v1.5.0/rtmr%d", i))
+	}
+	return snp, snp, rtmrs
 }
