@@ -99,9 +99,20 @@ type check struct {
 
 // verified is evidence whose signature and chain verified.
 type verified interface {
+	trustRootID() string
 	debug() bool
 	reportData() []byte
 	measurementDigest() string
+	// validate applies the policy, adding its findings to c.
+	validate(c *check, binding [ReportDataSize]byte)
+}
+
+// asVerified is a verification's result as a verified, nil unless ok.
+func asVerified[T verified](e T, ok bool) (verified, bool) {
+	if !ok {
+		return nil, false
+	}
+	return e, true
 }
 
 func (c *check) run(reg *governance.Registry, payloadJSON string) {
@@ -142,23 +153,16 @@ func (c *check) run(reg *governance.Registry, payloadJSON string) {
 	var ok bool
 	switch c.ev.TEEType {
 	case TEESEVSNP:
-		var snp *snpEvidence
-		if snp, ok = c.verifySEVSNP(c.ev.SEVSNP); ok {
-			e, c.proven = snp, &Proven{TrustRootID: snp.root.id}
-			c.reportDataMismatch = !bytes.Equal(snp.reportData(), binding[:])
-			c.validateSEVSNP(snp, binding)
-		}
+		e, ok = asVerified(c.verifySEVSNP(c.ev.SEVSNP))
 	case TEETDX:
-		var tdx *tdxEvidence
-		if tdx, ok = c.verifyTDX(c.ev.TDX); ok {
-			e, c.proven = tdx, &Proven{TrustRootID: tdx.root.id}
-			c.reportDataMismatch = !bytes.Equal(tdx.reportData(), binding[:])
-			c.validateTDX(tdx, binding)
-		}
+		e, ok = asVerified(c.verifyTDX(c.ev.TDX))
 	}
 	if !ok {
 		return
 	}
+	c.proven = &Proven{TrustRootID: e.trustRootID()}
+	c.reportDataMismatch = !bytes.Equal(e.reportData(), binding[:])
+	e.validate(c, binding)
 	digest := e.measurementDigest()
 	c.proven.TEEType, c.proven.MeasurementDigest = c.ev.TEEType, digest
 	c.proven.ReportDataHex, c.proven.Debug = hex.EncodeToString(e.reportData()), e.debug()

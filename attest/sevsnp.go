@@ -28,6 +28,10 @@ type snpEvidence struct {
 	root        *snpRoot
 }
 
+func (e *snpEvidence) trustRootID() string { return e.root.id }
+
+func (e *snpEvidence) validate(c *check, binding [ReportDataSize]byte) { c.validateSEVSNP(e, binding) }
+
 func (e *snpEvidence) debug() bool { return e.report.GetPolicy()&snpPolicyDebugBit != 0 }
 
 func (e *snpEvidence) reportData() []byte { return e.report.GetReportData() }

@@ -254,6 +254,10 @@ type tdxEvidence struct {
 	pck *pcs.PckExtensions
 }
 
+func (e *tdxEvidence) trustRootID() string { return e.root.id }
+
+func (e *tdxEvidence) validate(c *check, binding [ReportDataSize]byte) { c.validateTDX(e, binding) }
+
 func (e *tdxEvidence) debug() bool {
 	return binary.LittleEndian.Uint64(e.quote.GetTdQuoteBody().GetTdAttributes())&tdAttributesDebug != 0
 }

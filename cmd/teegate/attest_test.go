@@ -254,7 +254,9 @@ func TestAttestCollect(t *testing.T) {
 	}
 }
 
-func checkCollected(t *testing.T, ev *attest.Evidence, payload string) {
+// examplePolicyAndRegistry are the attestation examples' policy and
+// registry, decoded as attest verify decodes them.
+func examplePolicyAndRegistry(t *testing.T) (*attest.Policy, *governance.Registry) {
 	t.Helper()
 	data, _ := os.ReadFile(examplePath("policy.json"))
 	policy, err := attest.DecodePolicy("policy.json", data)
@@ -262,10 +264,16 @@ func checkCollected(t *testing.T, ev *attest.Evidence, payload string) {
 		t.Fatal(err)
 	}
 	regData, _ := os.ReadFile(examplePath("registry.json"))
-	reg, err := decodeRegistryForAttest(regData)
+	reg, err := governance.DecodeRegistry("registry.json", regData, admission.RegistryMembers)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return policy, reg
+}
+
+func checkCollected(t *testing.T, ev *attest.Evidence, payload string) {
+	t.Helper()
+	policy, reg := examplePolicyAndRegistry(t)
 	if d := attest.Check(policy, reg, payload, ev, examplesNow).Decision; !d.Admits() {
 		t.Errorf("the collected evidence is refused: %s", d)
 	}
@@ -283,10 +291,6 @@ func writeJSON(t *testing.T, path string, v any) {
 }
 
 func sha384Label(s string) [48]byte { return sha512.Sum384([]byte(s)) }
-
-func decodeRegistryForAttest(data []byte) (*governance.Registry, error) {
-	return governance.DecodeRegistry("registry.json", data, admission.RegistryMembers)
-}
 
 // TestAttestStdoutIsTheDecision: go-tdx-guest points the libraries'
 // logger at the process's stdout. The built binary, on evidence that
@@ -346,16 +350,7 @@ func TestAttestStdoutIsTheDecision(t *testing.T) {
 	tdx("tdx-revoked", func(o *attesttest.TDXOptions) { o.RevokePCK = true }, nil)
 	tdx("tdx-debug", func(o *attesttest.TDXOptions) { o.TdAttributes = 1 }, nil)
 
-	policyData, _ := os.ReadFile(examplePath("policy.json"))
-	policy, err := attest.DecodePolicy("policy.json", policyData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	regData, _ := os.ReadFile(examplePath("registry.json"))
-	reg, err := decodeRegistryForAttest(regData)
-	if err != nil {
-		t.Fatal(err)
-	}
+	policy, reg := examplePolicyAndRegistry(t)
 	for name, ev := range cases {
 		path := filepath.Join(dir, name+".json")
 		writeJSON(t, path, ev)
