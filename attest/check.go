@@ -3,6 +3,8 @@ package attest
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/teegate/teegate/admission"
@@ -134,6 +136,17 @@ func (c *check) run(reg *governance.Registry, payloadJSON string) {
 			payload.IssuedAtUnix, d, c.now, skew)
 	}
 
+	// DecodeEvidence has checked a bundle read from a file; one built in
+	// Go is checked here, so that a missing member is a refusal, not a
+	// panic.
+	if c.ev == nil {
+		c.b.Addf(CodeEvidenceMalformed, "no evidence")
+		return
+	}
+	if err := c.ev.validate("evidence"); err != nil {
+		c.b.Addf(CodeEvidenceMalformed, "the evidence bundle is not well formed: %v", err)
+		return
+	}
 	claimed := ident.Norm(payload.TEEType)
 	if claimed == TEESGX || c.ev.TEEType == TEESGX {
 		c.b.Addf(CodeSGXUnsupported, "SGX evidence cannot be verified by teegate: no maintained Go verifier of SGX DCAP quotes exists; use a verifier that can, or a SEV-SNP or TDX signer")
@@ -175,6 +188,21 @@ func (c *check) run(reg *governance.Registry, payloadJSON string) {
 		c.b.Addf(CodeMeasurementMismatch, "the payload claims measurement_digest %q; the evidence's measured code has %s",
 			payload.MeasurementDigest, digest)
 	}
+}
+
+// errLibraryPanic marks a library that panicked on the evidence: a bug
+// that hostile input can reach (go-tdx-guest v0.3.1 indexes past a quote
+// whose length fields lie). The evidence is refused, and the process lives.
+var errLibraryPanic = errors.New("the library panicked")
+
+// guarded runs f, turning a panic into an error wrapping errLibraryPanic.
+func guarded(what string, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w in %s: %v", errLibraryPanic, what, r)
+		}
+	}()
+	return f()
 }
 
 func absDiff(a, b uint64) uint64 {

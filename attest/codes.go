@@ -23,6 +23,7 @@ const (
 	CodeRevocationUnavailable   decision.Code = "attest_revocation_unavailable"    // check_revocation is on and no valid, current CRL covers the chain; stops
 	CodeCertificateRevoked      decision.Code = "attest_certificate_revoked"       // a CRL revokes a certificate of the chain; stops
 	CodeCollateralUnavailable   decision.Code = "attest_collateral_unavailable"    // TDX: the TCB info or QE identity is in neither the evidence bundle nor the policy; stops
+	CodeCollateralOutdated      decision.Code = "attest_collateral_outdated"       // TDX: the TCB info or QE identity is older than the policy's minimum_tcb_evaluation_data_number; stops
 	CodeCollateralExpired       decision.Code = "attest_collateral_expired"        // TDX: the TCB info, the QE identity or a certificate that signs them is past its validity at now; stops
 	CodeCollateralInvalid       decision.Code = "attest_collateral_invalid"        // TDX: collateral that does not verify, or a quote that does not match it (FMSPC, PCE, TDX module, QE identity); stops
 	CodeSignatureInvalid        decision.Code = "attest_signature_invalid"         // the report's or quote's signature (or the QE report's) does not verify; stops

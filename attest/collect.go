@@ -91,7 +91,7 @@ func snpEvidenceFromQuote(raw []byte) (*SEVSNPEvidence, error) {
 	snp := &SEVSNPEvidence{Report: raw[:sevabi.ReportSize:sevabi.ReportSize]}
 	if len(raw) > sevabi.ReportSize {
 		var table sevabi.CertTable
-		if err := table.Unmarshal(raw[sevabi.ReportSize:]); err != nil {
+		if err := guarded("go-sev-guest's certificate table parser", func() error { return table.Unmarshal(raw[sevabi.ReportSize:]) }); err != nil {
 			return nil, fmt.Errorf("SEV-SNP: the host's certificate table does not parse: %v", err)
 		}
 		// Read by GUID here rather than with CertTable.Proto, which logs a

@@ -3,6 +3,7 @@ package attest
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,20 +78,55 @@ func TestDecodeCollateral(t *testing.T) {
 	if err != nil || c.TCBInfo != "" {
 		t.Fatalf("empty collateral: %v", err)
 	}
+	chain, _ := json.Marshal(realTDX(t).TDX.Collateral.TCBInfoIssuerChain)
+	withChain := func(member, body string) string {
+		b, _ := json.Marshal(body)
+		return fmt.Sprintf(`{%q: %s, %q: %s}`, member, b, member+"_issuer_chain", chain)
+	}
+	genuine := string(realTDX(t).TDX.Collateral.TCBInfo)
 	for _, tc := range []struct{ doc, pointer, msg string }{
-		{`{"tcb_info": "{}"}`, "/tcb_info", "no \"tcbInfo\" member"},
-		{`{"tcb_info": "[1]"}`, "/tcb_info", "not a PCS response"},
-		{`{"qe_identity": "{\"enclaveIdentity\": {}}"}`, "/qe_identity", "no issueDate"},
-		{`{"pck_crl": "AAAA"}`, "/pck_crl", "not a DER X.509 CRL"},
-		{`{"tcb_info_issuer_chain": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}`, "/tcb_info_issuer_chain", "two PEM CERTIFICATE blocks"},
+		{withChain("tcb_info", "{}"), "/tcb_info", `want exactly the members "tcbInfo" and "signature"`},
+		{withChain("tcb_info", "[1]"), "/tcb_info", "not a PCS response"},
+		{withChain("qe_identity", `{"enclaveIdentity": {}, "signature": ""}`), "/qe_identity", "no issueDate"},
+		{withChain("qe_identity", `{"enclaveIdentity": {"issueDate": "2023-06-08T07:24:59Z"}, "signature": 1}`), "/qe_identity", "signature is not a string"},
+		{withChain("tcb_info", `{"tcbInfo": {"issueDate": "2023-06-08T07:24:59Z"}, "signature": ""}`), "/tcb_info", "no tcbInfo.fmspc"},
+		// A second tcbInfo spelt otherwise, which go-tdx-guest's
+		// case-insensitive decoding would judge in place of the signed one.
+		{withChain("tcb_info", strings.Replace(genuine, `{"tcbInfo":`, `{"TCBINFO": {"id": "TDX"}, "tcbInfo":`, 1)), "/tcb_info", "want exactly the members"},
+		{withChain("tcb_info", strings.Replace(genuine, `{"tcbInfo":`, `{"tcbInfo": {}, "tcbInfo":`, 1)), "/tcb_info", "duplicate"},
+		{`{"pck_crl": "AAAA", "pck_crl_issuer_chain": ` + string(chain) + `}`, "/pck_crl", "not a DER X.509 CRL"},
+		{`{"root_ca_crl": "AAAA"}`, "/root_ca_crl", "not a DER X.509 CRL"},
+		{`{"tcb_info": "{}"}`, "/tcb_info_issuer_chain", "tcb_info needs its issuer chain"},
+		{`{"qe_identity_issuer_chain": ` + string(chain) + `}`, "/qe_identity_issuer_chain", "an issuer chain without qe_identity"},
+		{`{"tcb_info": ` + string(mustJSON(t, genuine)) + `, "tcb_info_issuer_chain": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}`, "/tcb_info_issuer_chain", "two PEM CERTIFICATE blocks"},
 		{`{"tcb_infos": ""}`, "/tcb_infos", "unknown member"},
 	} {
 		_, err := DecodeCollateral("c.json", []byte(tc.doc))
 		var e *strictjson.Error
 		if !errors.As(err, &e) || e.Pointer != tc.pointer || !strings.Contains(e.Error(), tc.msg) {
-			t.Errorf("%s: error %v, want %q at %q", tc.doc, err, tc.msg, tc.pointer)
+			t.Errorf("%.120s: error %v, want %q at %q", tc.doc, err, tc.msg, tc.pointer)
 		}
 	}
+	// What teegate hands the library is the signed member and the
+	// signature, nothing else.
+	c, err = DecodeCollateral("c.json", []byte(withChain("tcb_info", genuine)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, _ := parseCollateral(c)
+	var outer map[string]any
+	if err := json.Unmarshal([]byte(parsed.tcbInfo.body), &outer); err != nil || len(outer) != 2 || outer["tcbInfo"] == nil || outer["signature"] == nil {
+		t.Errorf("the body handed on: %v %.200s", err, parsed.tcbInfo.body)
+	}
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // milanRoots are AMD's real Milan ASK and ARK, as PEM.
@@ -147,7 +183,8 @@ func TestDecodePolicy(t *testing.T) {
 			p.SEVSNP.TrustRoots = append(p.SEVSNP.TrustRoots, p.SEVSNP.TrustRoots[0])
 			p.SEVSNP.TrustRoots[1].TrustRootID = "AMD-KDS "
 		}, "/sev_snp/trust_roots/1/trust_root_id", "used twice"},
-		{"product line", func(p *Policy) { p.SEVSNP.TrustRoots[0].ProductLine = "milan" }, "/sev_snp/trust_roots/0/product_line", "Milan, Genoa, Turin"},
+		{"product line", func(p *Policy) { p.SEVSNP.TrustRoots[0].ProductLine = "milan" }, "/sev_snp/trust_roots/0/product_line", "Milan, Genoa"},
+		{"Turin", func(p *Policy) { p.SEVSNP.TrustRoots[0].ProductLine = "Turin" }, "/sev_snp/trust_roots/0/product_line", "Turin is not supported"},
 		{"ark not PEM", func(p *Policy) { p.SEVSNP.TrustRoots[0].ARK = "ARK" }, "/sev_snp/trust_roots/0/ark", "one PEM CERTIFICATE"},
 		{"two certificates in one member", func(p *Policy) { p.SEVSNP.TrustRoots[0].ARK = ark + ask }, "/sev_snp/trust_roots/0/ark", "one PEM CERTIFICATE"},
 		{"ask and ark swapped", func(p *Policy) { p.SEVSNP.TrustRoots[0].ARK, p.SEVSNP.TrustRoots[0].ASK = ask, ark }, "/sev_snp/trust_roots/0/ark", "self-signed"},

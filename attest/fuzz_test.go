@@ -60,3 +60,32 @@ func FuzzDecodePolicy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTDXQuote: a raw quote, however its length fields lie, is parsed or
+// refused without a panic (go-tdx-guest v0.3.1 panics on some), and a
+// bundle carrying it is judged, never allowed unless it is the genuine
+// quote.
+func FuzzTDXQuote(f *testing.F) {
+	s := synth{tee: TEETDX}
+	policy, reg, payload, ev := s.build(f)
+	genuine := ev.TDX.Quote
+	f.Add(genuine)
+	f.Add(realTDX(f).TDX.Quote)
+	lying := append([]byte(nil), realTDX(f).TDX.Quote...)
+	lying[1218], lying[1219] = 0xff, 0xff // the QE authentication data's size
+	f.Add(lying)
+	f.Fuzz(func(t *testing.T, quote []byte) {
+		if q, err := parseTDXQuote(quote); err == nil {
+			(&tdxEvidence{quote: q}).measurementDigest()
+		}
+		bundle := *ev.TDX
+		bundle.Quote = quote
+		d := Check(policy, reg, payload, &Evidence{EvidenceVersion: 1, TEEType: TEETDX, TDX: &bundle}, testNow).Decision
+		if d.Admits() && string(quote) != string(genuine) {
+			t.Fatalf("a quote other than the genuine one was allowed")
+		}
+		fuzzprop.Decision(t, d, func() decision.Decision {
+			return Check(policy, reg, payload, &Evidence{EvidenceVersion: 1, TEEType: TEETDX, TDX: &bundle}, testNow).Decision
+		}, false)
+	})
+}

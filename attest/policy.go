@@ -5,13 +5,11 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
-	"github.com/go-json-experiment/json"
 	"github.com/google/go-sev-guest/kds"
 	"github.com/google/go-sev-guest/verify/trust"
 
@@ -122,6 +120,12 @@ type TDXPolicy struct {
 	MinimumTEETCBSVN string `json:"minimum_tee_tcb_svn"`
 	MinimumQESVN     uint64 `json:"minimum_qe_svn"`
 	MinimumPCESVN    uint64 `json:"minimum_pce_svn"`
+	// MinimumTCBEvaluationDataNumber is the oldest TCB info and QE identity
+	// accepted, by the tcbEvaluationDataNumber Intel raises at each TCB
+	// recovery: without it a signer may send any copy not yet past its
+	// nextUpdate, from before a recovery that rated its platform out of
+	// date. Raise it when Intel announces a recovery.
+	MinimumTCBEvaluationDataNumber uint64 `json:"minimum_tcb_evaluation_data_number"`
 	// Collateral is optional, and so is each of its members: what it
 	// carries is used rather than the bundle's. A fleet on one platform
 	// (one FMSPC) may keep all of it here.
@@ -167,6 +171,7 @@ var policyMembers = strictjson.Members(
 	"/tdx/minimum_tee_tcb_svn",
 	"/tdx/minimum_qe_svn",
 	"/tdx/minimum_pce_svn",
+	"/tdx/minimum_tcb_evaluation_data_number",
 )
 
 // compiled is the policy parsed for use: certificates, CRLs and limits,
@@ -203,8 +208,11 @@ type tdxRoot struct {
 	cert *x509.Certificate
 }
 
-// productLines are the SEV-SNP product lines AMD's KDS serves.
-var productLines = []string{"Milan", "Genoa", "Turin"}
+// productLines are the SEV-SNP product lines teegate verifies. Turin is
+// left out: its TCB_VERSION has another layout (an FMC field first), which
+// go-sev-guest v0.15.0 does not read, so its minimum TCB levels would be
+// compared with the wrong fields.
+var productLines = []string{"Milan", "Genoa"}
 
 // DecodePolicy decodes and validates an attestation policy; file names it
 // in errors, with the member at fault.
@@ -298,7 +306,10 @@ func (v *policyValidator) compileSEVSNP(p *SEVSNPPolicy) snpCompiled {
 		r := &p.TrustRoots[i]
 		at := fmt.Sprintf("/sev_snp/trust_roots/%d", i)
 		v.rootID(at, r.TrustRootID, ids)
-		if !containsString(productLines, r.ProductLine) {
+		switch {
+		case r.ProductLine == "Turin":
+			v.fail(at+"/product_line", "Turin is not supported: its TCB_VERSION layout differs, and go-sev-guest v0.15.0 reads it as Milan's")
+		case !containsString(productLines, r.ProductLine):
 			v.fail(at+"/product_line", "%q is not one of %s", r.ProductLine, strings.Join(productLines, ", "))
 		}
 		ark := v.certificate(at+"/ark", r.ARK)
@@ -453,22 +464,4 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// fmspcOf reads the FMSPC a TCB info response is for. The response is
-// Intel's document, not teegate's: only this member is read here, and
-// go-tdx-guest judges the rest.
-func fmspcOf(tcbInfo string) (string, error) {
-	var body struct {
-		TCBInfo struct {
-			FMSPC string `json:"fmspc"`
-		} `json:"tcbInfo"`
-	}
-	if err := json.Unmarshal([]byte(tcbInfo), &body); err != nil {
-		return "", fmt.Errorf("not a TCB info response: %v", err)
-	}
-	if body.TCBInfo.FMSPC == "" {
-		return "", errors.New("not a TCB info response: no tcbInfo.fmspc")
-	}
-	return strings.ToLower(body.TCBInfo.FMSPC), nil
 }

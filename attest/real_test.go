@@ -1,7 +1,14 @@
 package attest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,7 +159,7 @@ func TestRealTDXSample(t *testing.T) {
 
 	// Without the collateral's TCB info, nothing rates the platform.
 	noTCB := realTDX(t)
-	noTCB.TDX.Collateral.TCBInfo = ""
+	noTCB.TDX.Collateral.TCBInfo, noTCB.TDX.Collateral.TCBInfoIssuerChain = "", ""
 	res = NewVerifier(realTDXPolicy(t, ev), reg, net.options()).Check(payload, noTCB, now)
 	wantCodes(t, res.Decision, CodeCollateralUnavailable)
 	net.none(t)
@@ -172,5 +179,66 @@ func TestRealTDXSample(t *testing.T) {
 	}
 	if hex.EncodeToString(quote.GetTdQuoteBody().GetReportData())[:8] != "6c62dec1" {
 		t.Error("not the sample quote")
+	}
+}
+
+// TestLyingQuoteLengths: go-tdx-guest v0.3.1 indexes past the end of a
+// quote whose QE authentication data size lies; teegate refuses the quote
+// as malformed, and lives.
+func TestLyingQuoteLengths(t *testing.T) {
+	ev := realTDX(t)
+	policy := realTDXPolicy(t, ev)
+	ev.TDX.Quote = append([]byte(nil), ev.TDX.Quote...)
+	ev.TDX.Quote[1218], ev.TDX.Quote[1219] = 0xff, 0xff
+	if _, err := Measure(ev); err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Errorf("Measure: %v", err)
+	}
+	now := uint64(time.Date(2023, 7, 1, 1, 0, 0, 0, time.UTC).Unix())
+	res := Check(policy, testRegistry(TEETDX, "sha256:00", now-86400), payloadText(t, testPayload(TEETDX, "sha256:00", now)), ev, now)
+	if !res.Has(CodeEvidenceMalformed) || res.Admits() {
+		t.Errorf("decision %s", res.Decision)
+	}
+}
+
+// TestRevokedIn: the ASVK check that go-sev-guest does not make finds a
+// serial on a CRL, and only that serial.
+func TestRevokedIn(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ARK"}, BasicConstraintsValid: true, IsCA: true,
+		KeyUsage: x509.KeyUsageCRLSign | x509.KeyUsageCertSign, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<33, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, ca, ca, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ark, _ := x509.ParseCertificate(der)
+	at := time.Unix(testNow, 0).UTC()
+	crlDER, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: at, NextUpdate: at.Add(time.Hour),
+		RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: big.NewInt(7), RevocationTime: at}}}, ark, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crl, _ := x509.ParseRevocationList(crlDER)
+	if when, ok := revokedIn(crl, &x509.Certificate{SerialNumber: big.NewInt(7)}); !ok || !when.Equal(at) {
+		t.Errorf("serial 7: %v %v", when, ok)
+	}
+	if _, ok := revokedIn(crl, &x509.Certificate{SerialNumber: big.NewInt(8)}); ok {
+		t.Error("serial 8 is not revoked")
+	}
+}
+
+// TestHandBuiltEvidence: a bundle built in Go without the member its
+// tee_type names is refused, not a panic.
+func TestHandBuiltEvidence(t *testing.T) {
+	ev, digest := realSNP()
+	reg := testRegistry(TEESEVSNP, digest, 1_735_689_600)
+	payload := payloadText(t, testPayload(TEESEVSNP, digest, testNow))
+	for _, bad := range []*Evidence{nil, {EvidenceVersion: 1, TEEType: TEETDX}, {EvidenceVersion: 1, TEEType: TEESEVSNP, SEVSNP: ev.SEVSNP, TDX: &TDXEvidence{}}} {
+		res := Check(realSNPPolicy(t, true), reg, payload, bad, testNow)
+		if !res.Has(CodeEvidenceMalformed) || res.Admits() {
+			t.Errorf("%+v: %s", bad, res.Decision)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	sevabi "github.com/google/go-sev-guest/abi"
 	"github.com/google/go-sev-guest/kds"
@@ -47,8 +48,11 @@ func parseSNPReport(raw []byte) (*spb.Report, sevabi.ReportSigner, error) {
 	if len(raw) != sevabi.ReportSize {
 		return nil, 0, fmt.Errorf("the report is %d bytes; an SEV-SNP attestation report is %d", len(raw), sevabi.ReportSize)
 	}
-	report, err := sevabi.ReportToProto(raw)
-	if err != nil {
+	var report *spb.Report
+	if err := guarded("go-sev-guest's report parser", func() (err error) {
+		report, err = sevabi.ReportToProto(raw)
+		return err
+	}); err != nil {
 		return nil, 0, err
 	}
 	info, err := sevabi.ParseSignerInfo(report.GetSignerInfo())
@@ -133,7 +137,7 @@ func (c *check) verifySEVSNP(ev *SEVSNPEvidence) (*snpEvidence, bool) {
 	var firstCode decision.Code
 	var firstDetail string
 	for _, root := range candidates {
-		code, detail := c.verifySNPUnder(root, attestation, bundleCRL)
+		code, detail := c.verifySNPUnder(root, attestation, e.signer, bundleCRL)
 		if code == "" {
 			e.root = root
 			return e, true
@@ -148,7 +152,7 @@ func (c *check) verifySEVSNP(ev *SEVSNPEvidence) (*snpEvidence, bool) {
 
 // verifySNPUnder verifies the attestation under one root, returning the
 // code and detail of a refusal, or "" when it verifies.
-func (c *check) verifySNPUnder(root *snpRoot, attestation *spb.Attestation, bundleCRL *x509.RevocationList) (decision.Code, string) {
+func (c *check) verifySNPUnder(root *snpRoot, attestation *spb.Attestation, signer sevabi.ReportSigner, bundleCRL *x509.RevocationList) (decision.Code, string) {
 	// The newest CRL that covers this root: a genuine newer one (the
 	// library checks the ARK's signature) can only be more current.
 	crl := root.crl
@@ -181,13 +185,30 @@ func (c *check) verifySNPUnder(root *snpRoot, attestation *spb.Attestation, bund
 		// its own product line's ARK and ASK.
 		Product: nil,
 	}
-	if err := sevverify.SnpAttestation(attestation, opts); err != nil {
+	if err := guarded("go-sev-guest's verify", func() error { return sevverify.SnpAttestation(attestation, opts) }); err != nil {
 		return classifySNP(err), fmt.Sprintf("SEV-SNP report under trust root %q: %v", root.id, err)
 	}
 	if noCRL != "" {
 		return CodeRevocationUnavailable, fmt.Sprintf("SEV-SNP report under trust root %q: %s", root.id, noCRL)
 	}
+	// go-sev-guest checks the CRL against the ASK only; a VLEK is signed
+	// by the ASVK, whose revocation teegate checks itself.
+	if c.policy.CheckRevocation && signer == sevabi.VlekReportSigner && root.certs.Asvk != nil {
+		if at, revoked := revokedIn(crl, root.certs.Asvk); revoked {
+			return CodeCertificateRevoked, fmt.Sprintf("SEV-SNP report under trust root %q: the ASVK was revoked at %s", root.id, at.UTC().Format(time.RFC3339))
+		}
+	}
 	return "", ""
+}
+
+// revokedIn reports whether crl lists cert's serial number.
+func revokedIn(crl *x509.RevocationList, cert *x509.Certificate) (time.Time, bool) {
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			return e.RevocationTime, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // refusingSEVGetter is the only getter go-sev-guest is given: it refuses
@@ -205,6 +226,9 @@ func (g refusingSEVGetter) Get(u string) ([]byte, error) {
 // classifySNP maps go-sev-guest v0.15.0's verification errors to reason
 // codes. Tests produce each class.
 func classifySNP(err error) decision.Code {
+	if errors.Is(err, errLibraryPanic) {
+		return CodeVerificationFailed
+	}
 	var unavailable sevverify.CRLUnavailableErr
 	if errors.As(err, &unavailable) {
 		return CodeRevocationUnavailable
@@ -315,7 +339,7 @@ func (c *check) validateSEVSNP(e *snpEvidence, binding [ReportDataSize]byte) {
 	} else {
 		attestation.CertificateChain.VcekCert = c.ev.SEVSNP.VCEK
 	}
-	if err := sevvalidate.SnpAttestation(attestation, opts); err != nil {
+	if err := guarded("go-sev-guest's validate", func() error { return sevvalidate.SnpAttestation(attestation, opts) }); err != nil {
 		c.libraryFindings(err, snpValidateErrors)
 	}
 }

@@ -2,9 +2,12 @@ package attest
 
 import (
 	"crypto/sha512"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-sev-guest/kds"
 	sevtestdata "github.com/google/go-sev-guest/verify/testdata"
 
@@ -144,8 +147,9 @@ func synthTDXPolicy() Policy {
 	return Policy{
 		PolicyVersion: 1, AcceptedTEETypes: []string{TEETDX}, CheckRevocation: true,
 		TDX: &TDXPolicy{
-			TrustRoots:       []TDXRoot{{TrustRootID: "test-intel", RootCA: string(attesttest.TDXRootCA())}},
-			MinimumTEETCBSVN: "03000400000000000000000000000000",
+			TrustRoots:                     []TDXRoot{{TrustRootID: "test-intel", RootCA: string(attesttest.TDXRootCA())}},
+			MinimumTEETCBSVN:               "03000400000000000000000000000000",
+			MinimumTCBEvaluationDataNumber: 17,
 		},
 	}
 }
@@ -294,9 +298,9 @@ func tdxCases(t testing.TB) []synth {
 			blocks := pemBlocks(t, q.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain())
 			p.TDX.TrustRoots[0].RootCA = blocks[len(blocks)-1]
 		}, want: []decision.Code{CodeTrustRootUnknown}}),
-		tdx("no TCB info", synth{bundle: func(e *Evidence) { e.TDX.Collateral.TCBInfo = "" },
+		tdx("no TCB info", synth{bundle: func(e *Evidence) { e.TDX.Collateral.TCBInfo, e.TDX.Collateral.TCBInfoIssuerChain = "", "" },
 			want: []decision.Code{CodeCollateralUnavailable}}),
-		tdx("no QE identity", synth{bundle: func(e *Evidence) { e.TDX.Collateral.QEIdentity = "" },
+		tdx("no QE identity", synth{bundle: func(e *Evidence) { e.TDX.Collateral.QEIdentity, e.TDX.Collateral.QEIdentityIssuerChain = "", "" },
 			want: []decision.Code{CodeCollateralUnavailable}}),
 		tdx("TCB info for another platform", synth{bundle: func(e *Evidence) {
 			other, err := attesttest.NewTDX(attesttest.TDXOptions{Now: time.Unix(testNow, 0), FMSPC: [6]byte{0x90, 0xc0, 0x6f, 0, 0, 0}})
@@ -317,8 +321,26 @@ func tdxCases(t testing.TB) []synth {
 		tdx("a tampered TCB info", synth{bundle: func(e *Evidence) {
 			e.TDX.Collateral.TCBInfo = replaceOnce(t, e.TDX.Collateral.TCBInfo, `"tcbType":0`, `"tcbType":1`)
 		}, want: []decision.Code{CodeCollateralInvalid}}),
+		// The attack a review found: go-tdx-guest checks Intel's signature
+		// on the member named exactly "tcbInfo" but judges whichever member
+		// encoding/json matches last, case-insensitively. A forged
+		// "TCBINFO" rating the platform UpToDate must not be read.
+		tdx("a second, unsigned TCB info beside Intel's", synth{
+			tdx: func(o *attesttest.TDXOptions) { o.TcbStatus = "OutOfDate" },
+			bundle: func(e *Evidence) {
+				body := e.TDX.Collateral.TCBInfo
+				var outer map[string]jsontext.Value
+				if err := json.Unmarshal([]byte(body), &outer); err != nil {
+					t.Fatal(err)
+				}
+				forged := strings.ReplaceAll(string(outer["tcbInfo"]), "OutOfDate", "UpToDate")
+				e.TDX.Collateral.TCBInfo = strings.TrimSuffix(body, "}") + `,"TCBINFO":` + forged + "}"
+			},
+			want: []decision.Code{CodeCollateralInvalid}}),
 		tdx("TCB info that is not JSON", synth{bundle: func(e *Evidence) { e.TDX.Collateral.TCBInfo = "tcb" },
 			want: []decision.Code{CodeCollateralInvalid}}),
+		tdx("collateral from before a TCB recovery", synth{policy: func(p *Policy) { p.TDX.MinimumTCBEvaluationDataNumber = 18 },
+			want: []decision.Code{CodeCollateralOutdated}}),
 		tdx("expired collateral", synth{tdx: func(o *attesttest.TDXOptions) { o.CollateralNextUpdate = o.Now.Add(-time.Minute) },
 			want: []decision.Code{CodeCollateralExpired}}),
 		tdx("no PCK CRL", synth{bundle: func(e *Evidence) { e.TDX.Collateral.PCKCRL, e.TDX.Collateral.PCKCRLIssuerChain = nil, "" },

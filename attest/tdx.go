@@ -32,16 +32,25 @@ const (
 // parsedCollateral is TDX collateral whose shape is checked and whose
 // dates are read, so that the newest copy of each item can be chosen.
 type parsedCollateral struct {
-	tcbInfo    *collateralItem // dated by issueDate; for fmspc
-	fmspc      string
-	qeIdentity *collateralItem
+	tcbInfo    *pcsResponse
+	qeIdentity *pcsResponse
 	pckCRL     *crlItem
 	rootCACRL  *crlItem
 }
 
-type collateralItem struct {
+// pcsResponse is a PCS response (TCB info or QE identity) with what
+// teegate reads of it. Its body is rebuilt to hold the signed member and
+// the signature and nothing else: go-tdx-guest checks the signature over
+// the member it finds by exact name, but judges the values it decodes with
+// encoding/json, which matches names regardless of case, so a body with a
+// second, unsigned "TCBINFO" member would be judged on that one.
+type pcsResponse struct {
 	body, chain string
 	issued      time.Time
+	// evaluation is the tcbEvaluationDataNumber: Intel raises it at each
+	// TCB recovery.
+	evaluation uint64
+	fmspc      string // TCB info only, lower-case hex
 }
 
 type crlItem struct {
@@ -58,29 +67,38 @@ type collateralError struct {
 
 func (e *collateralError) Error() string { return e.member + ": " + e.err.Error() }
 
-// parseCollateral checks what c carries: the responses' dates and FMSPC,
-// and that the CRLs parse. Verifying them is go-tdx-guest's work.
+// parseCollateral checks what c carries: each response has its issuer
+// chain, the responses' shape, dates and FMSPC, and that the CRLs parse.
+// Verifying them is go-tdx-guest's work.
 func parseCollateral(c *TDXCollateral) (parsedCollateral, error) {
 	var p parsedCollateral
 	fail := func(member string, err error) (parsedCollateral, error) {
 		return parsedCollateral{}, &collateralError{member, err}
 	}
+	for _, pair := range []struct{ body, chain, bodyMember, chainMember string }{
+		{c.TCBInfo, c.TCBInfoIssuerChain, "tcb_info", "tcb_info_issuer_chain"},
+		{c.QEIdentity, c.QEIdentityIssuerChain, "qe_identity", "qe_identity_issuer_chain"},
+		{string(c.PCKCRL), c.PCKCRLIssuerChain, "pck_crl", "pck_crl_issuer_chain"},
+	} {
+		switch {
+		case pair.body != "" && pair.chain == "":
+			return fail(pair.chainMember, fmt.Errorf("%s needs its issuer chain", pair.bodyMember))
+		case pair.body == "" && pair.chain != "":
+			return fail(pair.chainMember, fmt.Errorf("an issuer chain without %s", pair.bodyMember))
+		case pair.chain != "" && countPEMCertificates(pair.chain) != 2:
+			return fail(pair.chainMember, errors.New("want two PEM CERTIFICATE blocks: the signing certificate, then the root"))
+		}
+	}
+	var err error
 	if c.TCBInfo != "" {
-		issued, err := issueDate(c.TCBInfo, "tcbInfo")
-		if err != nil {
+		if p.tcbInfo, err = parsePCSResponse(c.TCBInfo, c.TCBInfoIssuerChain, "tcbInfo"); err != nil {
 			return fail("tcb_info", err)
 		}
-		if p.fmspc, err = fmspcOf(c.TCBInfo); err != nil {
-			return fail("tcb_info", err)
-		}
-		p.tcbInfo = &collateralItem{body: c.TCBInfo, chain: c.TCBInfoIssuerChain, issued: issued}
 	}
 	if c.QEIdentity != "" {
-		issued, err := issueDate(c.QEIdentity, "enclaveIdentity")
-		if err != nil {
+		if p.qeIdentity, err = parsePCSResponse(c.QEIdentity, c.QEIdentityIssuerChain, "enclaveIdentity"); err != nil {
 			return fail("qe_identity", err)
 		}
-		p.qeIdentity = &collateralItem{body: c.QEIdentity, chain: c.QEIdentityIssuerChain, issued: issued}
 	}
 	if len(c.PCKCRL) > 0 {
 		crl, err := x509.ParseRevocationList(c.PCKCRL)
@@ -95,15 +113,6 @@ func parseCollateral(c *TDXCollateral) (parsedCollateral, error) {
 			return fail("root_ca_crl", fmt.Errorf("not a DER X.509 CRL: %v", err))
 		}
 		p.rootCACRL = &crlItem{der: c.RootCACRL, crl: crl}
-	}
-	for _, chain := range []struct{ member, pem string }{
-		{"tcb_info_issuer_chain", c.TCBInfoIssuerChain},
-		{"qe_identity_issuer_chain", c.QEIdentityIssuerChain},
-		{"pck_crl_issuer_chain", c.PCKCRLIssuerChain},
-	} {
-		if chain.pem != "" && countPEMCertificates(chain.pem) != 2 {
-			return fail(chain.member, errors.New("want two PEM CERTIFICATE blocks: the signing certificate, then the root"))
-		}
 	}
 	return p, nil
 }
@@ -124,28 +133,46 @@ func countPEMCertificates(text string) int {
 	}
 }
 
-// issueDate reads the issueDate of a PCS response's signed member.
-func issueDate(body, member string) (time.Time, error) {
-	var outer map[string]jsontext.Value
+// parsePCSResponse reads a PCS response whose signed member is member. It
+// must hold that member and "signature", spelt exactly so, and nothing
+// else; teegate hands go-tdx-guest the two alone.
+func parsePCSResponse(body, chain, member string) (*pcsResponse, error) {
+	var outer map[string]jsontext.Value // json v2: exact names, duplicates refused
 	if err := json.Unmarshal([]byte(body), &outer); err != nil {
-		return time.Time{}, fmt.Errorf("not a PCS response: %v", err)
+		return nil, fmt.Errorf("not a PCS response: %v", err)
 	}
-	inner, ok := outer[member]
-	if !ok {
-		return time.Time{}, fmt.Errorf("not a PCS response: no %q member", member)
+	signed, ok := outer[member]
+	signature, ok2 := outer["signature"]
+	if !ok || !ok2 || len(outer) != 2 {
+		return nil, fmt.Errorf("not a PCS response: want exactly the members %q and \"signature\"", member)
 	}
-	var dated struct {
-		IssueDate time.Time `json:"issueDate"`
+	var sig string
+	if err := json.Unmarshal(signature, &sig); err != nil {
+		return nil, errors.New("not a PCS response: signature is not a string")
 	}
-	if err := json.Unmarshal(inner, &dated); err != nil || dated.IssueDate.IsZero() {
-		return time.Time{}, fmt.Errorf("not a PCS response: %s has no issueDate", member)
+	var fields struct {
+		IssueDate  time.Time `json:"issueDate"`
+		Evaluation uint64    `json:"tcbEvaluationDataNumber"`
+		FMSPC      string    `json:"fmspc"`
 	}
-	return dated.IssueDate, nil
+	if err := json.Unmarshal(signed, &fields); err != nil || fields.IssueDate.IsZero() {
+		return nil, fmt.Errorf("not a PCS response: %s has no issueDate", member)
+	}
+	r := &pcsResponse{chain: chain, issued: fields.IssueDate, evaluation: fields.Evaluation, fmspc: strings.ToLower(fields.FMSPC)}
+	if member == "tcbInfo" && r.fmspc == "" {
+		return nil, errors.New("not a TCB info response: no tcbInfo.fmspc")
+	}
+	canonical, err := json.Marshal(map[string]jsontext.Value{member: signed, "signature": signature}, json.Deterministic(true))
+	if err != nil {
+		return nil, err
+	}
+	r.body = string(canonical)
+	return r, nil
 }
 
 // newer returns the newer of two items, either of which may be nil;
 // a tie goes to the first.
-func newerItem(a, b *collateralItem) *collateralItem {
+func newerItem(a, b *pcsResponse) *pcsResponse {
 	if a == nil || b != nil && b.issued.After(a.issued) {
 		return b
 	}
@@ -165,8 +192,8 @@ func newerCRL(a, b *crlItem) *crlItem {
 // current; a signer cannot make verification weaker by choosing which to
 // send.
 type collateralSet struct {
-	tcbInfo    *collateralItem
-	qeIdentity *collateralItem
+	tcbInfo    *pcsResponse
+	qeIdentity *pcsResponse
 	pckCRL     *crlItem
 	rootCACRL  *crlItem
 }
@@ -174,7 +201,7 @@ type collateralSet struct {
 func mergeCollateral(policy, bundle parsedCollateral, fmspc string) collateralSet {
 	var s collateralSet
 	for _, p := range []parsedCollateral{policy, bundle} {
-		if p.tcbInfo != nil && strings.EqualFold(p.fmspc, fmspc) {
+		if p.tcbInfo != nil && p.tcbInfo.fmspc == strings.ToLower(fmspc) {
 			s.tcbInfo = newerItem(s.tcbInfo, p.tcbInfo)
 		}
 		s.qeIdentity = newerItem(s.qeIdentity, p.qeIdentity)
@@ -279,15 +306,19 @@ func (e *tdxEvidence) measurementDigest() string {
 // parseTDXQuote parses a raw quote; ok is false with a reason when it is
 // not a TDX quote version 4.
 func parseTDXQuote(raw []byte) (*tdxpb.QuoteV4, error) {
-	anyQuote, err := tdxabi.QuoteToProto(raw)
+	var quote *tdxpb.QuoteV4
+	err := guarded("go-tdx-guest's quote parser", func() error {
+		anyQuote, err := tdxabi.QuoteToProto(raw)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if quote, ok = anyQuote.(*tdxpb.QuoteV4); !ok {
+			return fmt.Errorf("unsupported quote format %T", anyQuote)
+		}
+		return tdxabi.CheckQuoteV4(quote)
+	})
 	if err != nil {
-		return nil, err
-	}
-	quote, ok := anyQuote.(*tdxpb.QuoteV4)
-	if !ok {
-		return nil, fmt.Errorf("unsupported quote format %T", anyQuote)
-	}
-	if err := tdxabi.CheckQuoteV4(quote); err != nil {
 		return nil, err
 	}
 	if quote.GetHeader().GetTeeType() != tdxabi.TeeTDX {
@@ -332,11 +363,24 @@ func (c *check) verifyTDX(ev *TDXEvidence) (*tdxEvidence, bool) {
 		c.b.Addf(CodeCollateralInvalid, "the bundle's collateral does not parse: %v", err)
 		return nil, false
 	}
-	if e.pck, err = pcs.PckCertificateExtensions(certs[0]); err != nil {
+	if err := guarded("go-tdx-guest's PCK extension parser", func() (err error) {
+		e.pck, err = pcs.PckCertificateExtensions(certs[0])
+		return err
+	}); err != nil {
 		c.b.Addf(CodeCertificateChainInvalid, "the PCK certificate's SGX extension does not parse: %v", err)
 		return nil, false
 	}
 	getter := &offlineGetter{set: mergeCollateral(p.collateral, bundle, e.pck.FMSPC), rootCRLs: map[string]bool{}, onNetwork: c.opts.OnNetwork}
+	for _, r := range []struct {
+		what string
+		resp *pcsResponse
+	}{{"TCB info", getter.set.tcbInfo}, {"QE identity", getter.set.qeIdentity}} {
+		if min := c.policy.TDX.MinimumTCBEvaluationDataNumber; r.resp != nil && r.resp.evaluation < min {
+			c.b.Addf(CodeCollateralOutdated, "the newest %s in the bundle and the policy has tcbEvaluationDataNumber %d; the policy's minimum is %d",
+				r.what, r.resp.evaluation, min)
+			return nil, false
+		}
+	}
 	// The root CA CRL is fetched from the distribution points of the root
 	// certificate of the QE identity's issuer chain; serve it at those of
 	// every root the policy trusts, and of the quote's own.
@@ -369,9 +413,12 @@ func (c *check) verifyTDX(ev *TDXEvidence) (*tdxEvidence, bool) {
 		// embedded in it and logs a warning to stdout.
 		TrustedRoots: roots,
 	}
-	if err := tdxverify.TdxQuote(quote, opts); err != nil {
+	if err := guarded("go-tdx-guest's verify", func() error { return tdxverify.TdxQuote(quote, opts) }); err != nil {
 		code := getter.missing
-		if code == "" {
+		switch {
+		case errors.Is(err, errLibraryPanic):
+			code = CodeVerificationFailed
+		case code == "":
 			code = classifyTDX(err)
 		}
 		c.b.Addf(code, "TDX quote under trust root %q: %v", e.root.id, err)
@@ -483,7 +530,7 @@ func (c *check) validateTDX(e *tdxEvidence, binding [ReportDataSize]byte) {
 			ReportData:    binding[:],
 		},
 	}
-	if err := tdxvalidate.TdxQuote(e.quote, opts); err != nil {
+	if err := guarded("go-tdx-guest's validate", func() error { return tdxvalidate.TdxQuote(e.quote, opts) }); err != nil {
 		c.libraryFindings(err, tdxValidateErrors)
 	}
 }

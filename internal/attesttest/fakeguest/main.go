@@ -160,6 +160,8 @@ func Policy() (*attest.Policy, error) {
 		TDX: &attest.TDXPolicy{
 			TrustRoots:       []attest.TDXRoot{{TrustRootID: "test-only-intel", RootCA: string(attesttest.TDXRootCA())}},
 			MinimumTEETCBSVN: fmt.Sprintf("%x", attesttest.DefaultTDXTeeTcbSvn),
+			// attesttest's collateral carries 17.
+			MinimumTCBEvaluationDataNumber: 17,
 		},
 	}, nil
 }
