@@ -1,6 +1,7 @@
 package service
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/go-json-experiment/json"
@@ -54,14 +55,23 @@ func (s *Service) decideAttest(body []byte, snap *snapshot, now uint64) (*made, 
 	if err != nil {
 		return nil, err
 	}
-	// A payload that does not name this verifier's key could never be
-	// signed here, whatever the evidence: that is the request's fault. One
-	// that does not decode is judged, and refused, by the check.
-	if p, err := admission.DecodePayload(payloadJSON); err == nil {
-		if err := attest.CheckKeyID(p, s.opts.Attest.KeyID); err != nil {
-			return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + memberPayloadJSON, Offset: pm.Offset,
-				Msg: fmt.Sprintf("this verifier signs as key %q: %v", s.opts.Attest.KeyID, err)}
+	// The payload is the request's, as the CLI's --payload file is: one
+	// that does not decode strictly, or does not name this verifier's key
+	// (it could never be signed here, whatever the evidence), is a bad
+	// request, not a decision.
+	p, err := admission.DecodePayload(payloadJSON)
+	if err != nil {
+		var serr *strictjson.Error
+		msg := err.Error()
+		if errors.As(err, &serr) {
+			msg = serr.Problem()
 		}
+		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + memberPayloadJSON, Offset: pm.Offset,
+			Msg: "the payload does not decode: " + msg}
+	}
+	if err := attest.CheckKeyID(p, s.opts.Attest.KeyID); err != nil {
+		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + memberPayloadJSON, Offset: pm.Offset,
+			Msg: fmt.Sprintf("this verifier signs as key %q: %v", s.opts.Attest.KeyID, err)}
 	}
 	v := attest.NewVerifier(snap.attestPolicy, snap.registry, attest.Options{
 		OnNetwork: func(url string) {

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -114,6 +115,7 @@ func TestAttestEndpoint(t *testing.T) {
 		{"unknown member", `{"payload_json": "{}", "evidence": ` + hotel + `, "key_id": "vk-a"}`, "/key_id", "unknown member"},
 		{"evidence typo", `{"payload_json": ` + string(quoted) + `, "evidence": {"evidence_version": 1, "tee_type": "tdx", "tdx": {"qoute": ""}}}`,
 			"/evidence/tdx/qoute", "unknown member"},
+		{"a payload that does not decode", `{"payload_json": "not json", "evidence": ` + hotel + `}`, "/payload_json", "the payload does not decode"},
 		{"not this verifier's key", `{"payload_json": ` + noKey + `, "evidence": ` + hotel + `}`, "/payload_json", `signs as key "vk-b"`},
 	} {
 		r := ts.post(t, "/v1/attest", []byte(tc.body))
@@ -134,7 +136,7 @@ func TestAttestEndpoint(t *testing.T) {
 		`teegate_decisions_total{endpoint="attest",outcome="allow"}`:                                   1,
 		`teegate_decisions_total{endpoint="attest",outcome="reject"}`:                                  3,
 		`teegate_decision_reasons_total{code="attest_debug_enabled",endpoint="attest",layer="attest"}`: 1,
-		`teegate_refused_requests_total{endpoint="attest",status="400"}`:                               5,
+		`teegate_refused_requests_total{endpoint="attest",status="400"}`:                               6,
 		`teegate_document_generation{document="attest_policy"}`:                                        1,
 	} {
 		if got := ts.metric(t, sample); got != want {
@@ -162,6 +164,29 @@ func TestAttestPolicyReload(t *testing.T) {
 	f.write(t, DocAttestPolicy, []byte(`{"policy_version": 1, "accepted_tee_types": ["sgx"], "allow_debug": false, "check_revocation": true}`))
 	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "cannot verify SGX") {
 		t.Fatalf("a bad policy was not refused: %v", err)
+	}
+	if r := ts.post(t, "/v1/attest", body); r.header.Get("Teegate-Decision") != "allow" {
+		t.Errorf("the policy in force changed: %s", r.body)
+	}
+
+	// A refused policy holds back nothing else: a new denylist still
+	// comes into force, while the policy in force stays and /readyz
+	// names the refusal.
+	var rev admission.RevocationRegistry
+	if err := json.Unmarshal(readExample(t, "gate/revocation.json"), &rev); err != nil {
+		t.Fatal(err)
+	}
+	rev.DenylistRefreshedAtUnix = testNow - 5
+	newRev, _ := json.Marshal(rev)
+	f.write(t, DocRevocationRegistry, newRev)
+	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "cannot verify SGX") {
+		t.Fatalf("the bad policy is no longer reported: %v", err)
+	}
+	if got := ts.metric(t, `teegate_document_generation{document="revocation_registry"}`); got != 2 {
+		t.Errorf("the denylist was held back by the policy: generation %v", got)
+	}
+	if rd := ts.get(t, "/readyz"); !bytes.Contains(rd.body, []byte("cannot verify SGX")) {
+		t.Errorf("/readyz does not name the refused policy:\n%s", rd.body)
 	}
 	if r := ts.post(t, "/v1/attest", body); r.header.Get("Teegate-Decision") != "allow" {
 		t.Errorf("the policy in force changed: %s", r.body)
@@ -213,5 +238,43 @@ func TestAttestRoleOff(t *testing.T) {
 	}
 	if _, err := os.Stat(f.paths.Registry); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAttestKeyNotInKeyset: a verifier whose key the keyset does not
+// carry is told so at start.
+func TestAttestKeyNotInKeyset(t *testing.T) {
+	f, opts := newAttestFixture(t)
+	var logs bytes.Buffer
+	opts.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	if _, err := New(opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "the keyset has no key of the verifier role's id") {
+		t.Errorf("no warning:\n%s", logs.String())
+	}
+	var ks admission.Keyset
+	if err := json.Unmarshal(readExample(t, "gate/keyset.json"), &ks); err != nil {
+		t.Fatal(err)
+	}
+	ks.Keys[0].KeyID = "vk-b"
+	b, _ := json.Marshal(ks)
+	f.write(t, DocKeyset, b)
+	logs.Reset()
+	if _, err := New(opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "is not the keyset's key of its id") {
+		t.Errorf("no warning:\n%s", logs.String())
+	}
+	ks.Keys[0].PubkeyHex = attestKey(t).PubKeyHex()
+	b, _ = json.Marshal(ks)
+	f.write(t, DocKeyset, b)
+	logs.Reset()
+	if _, err := New(opts); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("a warning for the right key:\n%s", logs.String())
 	}
 }

@@ -166,16 +166,20 @@ func (st *store) reloadLocked(now time.Time, force bool) (bool, error) {
 	// Taken before reading: a write that lands after it changes the file
 	// again, and the next poll reads it.
 	st.seen = stats
-	next, err := st.load(old, now)
+	next, held, err := st.load(old, now)
 	if err != nil {
 		return false, st.refuse(now, err)
 	}
-	st.lastErr.Store(nil)
+	if held != nil {
+		st.refuse(now, held) // reported, and retried; the rest goes ahead
+	} else {
+		st.lastErr.Store(nil)
+	}
 	if next == nil {
-		return false, nil // the same bytes as the set in force
+		return false, held // the same bytes as the set in force
 	}
 	st.current.Store(next)
-	return true, nil
+	return true, held
 }
 
 func (st *store) refuse(now time.Time, err error) error {
@@ -185,8 +189,13 @@ func (st *store) refuse(now time.Time, err error) error {
 
 // load reads and validates every document, reusing the decoded form of
 // those whose bytes did not change. It returns nil when nothing changed.
-func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
-	next := &snapshot{}
+//
+// The attestation policy is held apart: only the verifier role reads it,
+// so once one is in force a new one that fails to load is refused alone
+// (held), and the gate's documents, the denylist above all, still come
+// into force.
+func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error, err error) {
+	next = &snapshot{}
 	if old != nil {
 		*next = *old
 	}
@@ -197,33 +206,35 @@ func (st *store) load(old *snapshot, now time.Time) (*snapshot, error) {
 		}
 		path := st.paths.of(d)
 		data, err := strictjson.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(data)
-		digest := hex.EncodeToString(sum[:])
-		if old != nil && old.info[i].SHA256 == digest {
-			continue
-		}
-		if err := next.decode(d, path, data, now); err != nil {
-			return nil, err
-		}
-		if err := notInFuture(d, path, next, now); err != nil {
-			return nil, err
-		}
-		if old != nil {
-			if err := notRolledBack(d, path, old, next); err != nil {
-				return nil, err
+		if err == nil {
+			sum := sha256.Sum256(data)
+			digest := hex.EncodeToString(sum[:])
+			if old != nil && old.info[i].SHA256 == digest {
+				continue
+			}
+			if err = next.decode(d, path, data, now); err == nil {
+				err = notInFuture(d, path, next, now)
+			}
+			if err == nil && old != nil {
+				err = notRolledBack(d, path, old, next)
+			}
+			if err == nil {
+				changed = true
+				next.info[i] = DocumentInfo{Path: path, SHA256: digest, Generation: next.info[i].Generation + 1, LoadedAtUnix: now.Unix()}
+				continue
 			}
 		}
-		changed = true
-		next.info[i] = DocumentInfo{Path: path, SHA256: digest, Generation: next.info[i].Generation + 1, LoadedAtUnix: now.Unix()}
+		if d == DocAttestPolicy && old != nil {
+			next.attestPolicy, held = old.attestPolicy, err
+			continue
+		}
+		return nil, nil, err
 	}
 	if !changed {
-		return nil, nil
+		return nil, held, nil
 	}
 	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier})
-	return next, nil
+	return next, held, nil
 }
 
 // decode decodes one document into s and validates it. The registry is

@@ -184,7 +184,27 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.logDocuments("governed documents in force", s.store.current.Load())
+	if opts.Attest.on() {
+		s.checkAttestKey(s.store.current.Load().keyset)
+	}
 	return s, nil
+}
+
+// checkAttestKey warns when the verifier role's key is not the keyset's
+// key of that id: its signatures would count for no gate. It is a warning,
+// not a refusal: the keyset that will carry the key may come later.
+func (s *Service) checkAttestKey(ks *admission.Keyset) {
+	for _, k := range ks.Keys {
+		if ident.Norm(k.KeyID) != ident.Norm(s.opts.Attest.KeyID) {
+			continue
+		}
+		if ident.Norm(k.PubkeyHex) != s.opts.Attest.Key.PubKeyHex() {
+			s.log.Warn("the verifier role's key is not the keyset's key of its id: gates will not count its signatures",
+				"key_id", s.opts.Attest.KeyID, "keyset_pubkey", k.PubkeyHex, "own_pubkey", s.opts.Attest.Key.PubKeyHex())
+		}
+		return
+	}
+	s.log.Warn("the keyset has no key of the verifier role's id: gates will not count its signatures", "key_id", s.opts.Attest.KeyID)
 }
 
 // Reload reads the governed documents' files again and puts them in force
@@ -198,6 +218,11 @@ func (s *Service) Reload() error { return s.reload(true) }
 // that fails the same way.
 func (s *Service) reload(force bool) error {
 	changed, before, err := s.store.reload(s.clock(), force)
+	if changed && err != nil {
+		// The attestation policy was refused alone; the rest came in.
+		s.metrics.reloads.WithLabelValues(reloadSuccess).Inc()
+		s.logDocuments("governed documents reloaded, but for the attestation policy", s.store.current.Load())
+	}
 	switch {
 	case err != nil:
 		if before == nil || before.Message != err.Error() {

@@ -22,8 +22,12 @@ type checkArgs struct {
 	optional []string
 	// list, if set, is a flag that may repeat, each value kept in order,
 	// and that also takes the tokens after its value up to the next flag.
-	list   string
-	noNow  bool // --now-unix is not a flag of this command
+	list  string
+	noNow bool // --now-unix is not a flag of this command
+	// once refuses a flag given twice. The reference's commands keep the
+	// last value, and so do their replacements; commands of teegate's own
+	// refuse, so that "--evidence a --evidence b" cannot judge b silently.
+	once   bool
 	values map[string]string
 	lists  []string // the values of the list flag
 
@@ -65,6 +69,9 @@ func (a *checkArgs) parse(args []string) error {
 		case a.knows(tok):
 			if i+1 == len(args) {
 				return errUsage{"missing value for " + tok}
+			}
+			if _, twice := a.values[tok]; twice && a.once {
+				return errUsage{tok + " is given twice"}
 			}
 			i++
 			a.values[tok] = args[i]

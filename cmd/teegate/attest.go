@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/teegate/teegate/admission"
@@ -76,6 +74,7 @@ func attestVerify(args []string, stdout, stderr io.Writer, clock func() time.Tim
 	return check{
 		usage:    attestVerifyUsage,
 		required: attestDocFlags,
+		once:     true,
 		docs:     in.docs(),
 		decide: func(now uint64) result {
 			return attest.Check(in.policy, in.registry, in.payload, in.evidence, now).Decision
@@ -87,7 +86,7 @@ func attestVerify(args []string, stdout, stderr io.Writer, clock func() time.Tim
 // verifier's signature entry, as token sign does; on reject it prints the
 // decision and signs nothing.
 func attestSign(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
-	a := checkArgs{usage: attestSignUsage, required: append(append([]string{}, attestDocFlags...), "--key", "--key-id")}
+	a := checkArgs{usage: attestSignUsage, required: append(append([]string{}, attestDocFlags...), "--key", "--key-id"), once: true}
 	if err := a.parse(args); err != nil {
 		return a.fail(stderr, err)
 	}
@@ -137,7 +136,7 @@ func (o signOutput) Admits() bool { return o.s.Admits() }
 // attestMeasure prints the measurement digest of the evidence's measured
 // code, for governance's allowlist. It verifies nothing.
 func attestMeasure(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{usage: attestMeasureUsage, required: []string{"--evidence"}, noNow: true}
+	a := checkArgs{usage: attestMeasureUsage, required: []string{"--evidence"}, noNow: true, once: true}
 	if err := a.parse(args); err != nil {
 		return a.fail(stderr, err)
 	}
@@ -152,7 +151,13 @@ func attestMeasure(args []string, stdout, stderr io.Writer) int {
 	}
 	digest, err := attest.Measure(ev)
 	if err != nil {
-		return a.fail(stderr, fmt.Errorf("%s: %w", path, err))
+		member := "/sev_snp/report"
+		if ev.TEEType == attest.TEETDX {
+			member = "/tdx/quote"
+		} else if ev.TEEType == attest.TEESGX {
+			member = "/tee_type"
+		}
+		return a.fail(stderr, &strictjson.Error{Op: strictjson.OpParse, File: path, Pointer: member, Offset: -1, Msg: err.Error(), Err: err})
 	}
 	if _, err := fmt.Fprintln(stdout, digest); err != nil {
 		fmt.Fprintf(stderr, "cannot write the output: %v\n", err)
@@ -168,7 +173,7 @@ var collectDevices attest.Devices
 // attestCollect asks this guest's TEE for a report bound to the payload
 // and writes the evidence bundle.
 func attestCollect(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{usage: attestCollectUsage, required: []string{"--payload", "--tee", "--out"}, optional: []string{"--collateral"}, noNow: true}
+	a := checkArgs{usage: attestCollectUsage, required: []string{"--payload", "--tee", "--out"}, optional: []string{"--collateral"}, noNow: true, once: true}
 	if err := a.parse(args); err != nil {
 		return a.fail(stderr, err)
 	}
@@ -193,47 +198,25 @@ func attestCollect(args []string, stdout, stderr io.Writer) int {
 			return a.fail(stderr, err)
 		}
 	}
+	// The output is claimed before the TEE is asked: an existing file (the
+	// payload itself, a link, a device) is never replaced, and a folder
+	// that cannot take it fails before any report is made.
+	f, err := createNew(a.values["--out"], 0o644)
+	if err != nil {
+		return a.fail(stderr, err)
+	}
 	ev, err := attest.Collect(payload, tee, collectDevices, collateral)
 	if err != nil {
+		abandonNew(f)
 		return a.fail(stderr, err)
 	}
 	out, err := decision.MarshalIndent(ev)
 	if err != nil {
+		abandonNew(f)
 		return a.fail(stderr, err)
 	}
-	if err := replaceFile(a.values["--out"], out, 0o644); err != nil {
+	if err := finishNew(f, out); err != nil {
 		return a.fail(stderr, err)
 	}
 	return exitAllow
-}
-
-// replaceFile writes data to path through a temporary file in the same
-// folder, renamed over path once complete and synced: a reader sees the
-// old file or the new one, never part of one, and a failed write leaves
-// the old one in place.
-func replaceFile(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
-	}
-	return nil
 }

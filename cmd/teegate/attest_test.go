@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -126,6 +127,7 @@ func TestAttestSign(t *testing.T) {
 func TestAttestInputErrors(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"sgx.json":    `{"evidence_version": 1, "tee_type": "sgx", "sgx": {"quote": "AAAA"}}`,
+		"short.json":  `{"evidence_version": 1, "tee_type": "tdx", "tdx": {"quote": "AAAA"}}`,
 		"typo.json":   `{"evidence_version": 1, "tee_type": "tdx", "tdx": {"qoute": ""}}`,
 		"loose.json":  `{"token_id": "t", "operator_id": "keep-hotel", "extra": 1}`,
 		"policy.json": `{"policy_version": 1, "accepted_tee_types": ["tdx"], "allow_debug": false, "check_revocation": true}`,
@@ -143,6 +145,9 @@ func TestAttestInputErrors(t *testing.T) {
 		{"a policy without its section", []string{"verify", "--evidence", examplePath("evidence-hotel.json"), "--payload", examplePath("payload-hotel.json"),
 			"--policy", in("policy.json"), "--registry", examplePath("registry.json")}, `needs a "tdx" member`},
 		{"no subcommand", []string{}, "want verify, sign, measure or collect"},
+		{"evidence twice", []string{"verify", "--evidence", examplePath("evidence-hotel-debug.json"), "--evidence", examplePath("evidence-hotel.json"),
+			"--payload", examplePath("payload-hotel.json"), "--policy", examplePath("policy.json"), "--registry", examplePath("registry.json")}, "--evidence is given twice"},
+		{"measure a quote that does not parse", []string{"measure", "--evidence", in("short.json")}, `short.json]: member "/tdx/quote": cannot measure`},
 		{"collect for sgx", []string{"collect", "--payload", examplePath("payload-hotel.json"), "--tee", "sgx", "--out", in("e.json")}, "invalid value for --tee"},
 		{"collateral for SEV-SNP", []string{"collect", "--payload", examplePath("payload-hotel.json"), "--tee", "sev-snp", "--out", in("e.json"),
 			"--collateral", in("policy.json")}, "--collateral is for --tee tdx only"},
@@ -220,6 +225,7 @@ func TestAttestCollect(t *testing.T) {
 		QEIdentity: string(tdx.QEIdentity), QEIdentityIssuerChain: string(tdx.QEIdentityIssuerChain),
 		PCKCRL: tdx.PCKCRL, PCKCRLIssuerChain: string(tdx.PCKCRLIssuerChain), RootCACRL: tdx.RootCACRL}
 	writeJSON(t, collateral, c)
+	out = filepath.Join(dir, "evidence-tdx.json")
 	r = runCLI(t, "", nil, "attest", "collect", "--payload", payloadPath, "--tee", "tdx", "--out", out, "--collateral", collateral)
 	if r.exit != exitAllow {
 		t.Fatalf("collect tdx: %+v", r)
@@ -240,6 +246,36 @@ func TestAttestCollect(t *testing.T) {
 	}
 	if _, err := os.Stat(other); !os.IsNotExist(err) {
 		t.Errorf("a failed collect wrote %s", other)
+	}
+
+	// Nothing already there is replaced: not a file, not the payload, not
+	// a link; and a folder that cannot take the output fails before the
+	// device is asked.
+	keep := filepath.Join(dir, "keep.json")
+	os.WriteFile(keep, []byte("keep"), 0o644)
+	localPayload := filepath.Join(dir, "payload.json")
+	os.WriteFile(localPayload, payload, 0o644)
+	link := filepath.Join(dir, "stdout")
+	os.Symlink("/dev/null", link)
+	for _, tc := range []struct{ name, payload, out, msg string }{
+		{"an existing file", payloadPath, keep, "refusing to overwrite"},
+		{"the payload itself", localPayload, localPayload, "refusing to overwrite"},
+		{"a link", payloadPath, link, "refusing to overwrite"},
+		{"a missing folder", payloadPath, filepath.Join(dir, "no", "such", "e.json"), "cannot create"},
+	} {
+		r := runCLI(t, "", nil, "attest", "collect", "--payload", tc.payload, "--tee", "sev-snp", "--out", tc.out)
+		if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("%s: %+v", tc.name, r)
+		}
+	}
+	if b, _ := os.ReadFile(keep); string(b) != "keep" {
+		t.Errorf("an existing file was changed: %q", b)
+	}
+	if b, _ := os.ReadFile(localPayload); string(b) != string(payload) {
+		t.Error("the payload was changed")
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
 	}
 
 	// No device at all, as on this machine: exit 2 naming what was tried.
@@ -380,4 +416,25 @@ func fakeMeasurements() (snp, mrtd [48]byte, rtmrs [4][48]byte) {
 		rtmrs[i] = sha384Label(fmt.Sprintf("teegate example signer v1.5.0/rtmr%d", i))
 	}
 	return snp, snp, rtmrs
+}
+
+// TestKeyFileFIFO: a FIFO named as the key is refused at once, not waited
+// on for a writer that never comes.
+func TestKeyFileFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "key")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan cliResult, 1)
+	go func() {
+		done <- runCLI(t, "", nil, append([]string{"attest", "sign"}, attestArgs("evidence-hotel.json", "payload-hotel.json", "--key", fifo, "--key-id", "vk-b")...)...)
+	}()
+	select {
+	case r := <-done:
+		if r.exit != exitError || !strings.Contains(r.stderr, "not a regular file") {
+			t.Errorf("%+v", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("attest sign waited on a FIFO key file")
+	}
 }

@@ -16,6 +16,7 @@ type check struct {
 	optional []string
 	docs     []document
 	decide   func(now uint64) result
+	once     bool // refuse a flag given twice (checkArgs.once)
 }
 
 // document is one input file: the flag that names it and the decoder that
@@ -28,7 +29,7 @@ type document struct {
 // run is the life of every check: parse the arguments, read and decode the
 // documents, read the clock only then, decide and print.
 func (c check) run(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
-	a := checkArgs{usage: c.usage, required: c.required, optional: c.optional}
+	a := checkArgs{usage: c.usage, required: c.required, optional: c.optional, once: c.once}
 	if err := a.parse(args); err != nil {
 		return a.fail(stderr, err)
 	}

@@ -37,14 +37,31 @@ func keygen(args []string, stdout, stderr io.Writer) int {
 // replace an existing file: overwriting a key file would destroy a key.
 // A partly written file is removed.
 func writeNewFile(path string, data []byte, perm fs.FileMode) error {
+	f, err := createNew(path, perm)
+	if err != nil {
+		return err
+	}
+	return finishNew(f, data)
+}
+
+// createNew creates path with mode perm, refusing anything already there:
+// a file, a link, a device. The file is claimed before any work is done
+// for it, so that a folder that cannot take it fails first.
+func createNew(path string, perm fs.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("refusing to overwrite %s: it already exists", path)
+		return nil, fmt.Errorf("refusing to overwrite %s: it already exists", path)
 	}
 	if err != nil {
-		return fmt.Errorf("cannot create %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot create %s: %w", path, unwrapPath(err))
 	}
-	_, err = f.Write(data)
+	return f, nil
+}
+
+// finishNew writes data to a file from createNew, syncs and closes it; on
+// failure it removes the file, so that nothing half written is left.
+func finishNew(f *os.File, data []byte) error {
+	_, err := f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -52,10 +69,17 @@ func writeNewFile(path string, data []byte, perm fs.FileMode) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		os.Remove(f.Name())
+		return fmt.Errorf("cannot write %s: %w", f.Name(), unwrapPath(err))
 	}
 	return nil
+}
+
+// abandonNew closes and removes a file from createNew that will not be
+// written.
+func abandonNew(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
 }
 
 func unwrapPath(err error) error {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -94,6 +95,11 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	switch role {
 	case 0:
 	case 3:
+		for _, f := range []string{"--attest-policy", "--attest-key", "--attest-key-id"} {
+			if strings.TrimSpace(a.values[f]) == "" {
+				return a.fail(stderr, errUsage{"invalid value for " + f + ": it is empty"})
+			}
+		}
 		sk, err := readSecretKey(a.values["--attest-key"])
 		if err != nil {
 			return a.fail(stderr, err)

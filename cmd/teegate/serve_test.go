@@ -175,6 +175,8 @@ func TestServeCommandRefuses(t *testing.T) {
 			"../../examples/registry-rejected.json: layer A rejects the registry"},
 		{"half a verifier role", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--attest-policy", "p", "--attest-key-id", "vk-a"},
 			"needs --attest-policy, --attest-key and --attest-key-id together"},
+		{"an empty key id", append(attestServeArgs(), "--attest-key", "k", "--attest-key-id", " "),
+			"invalid value for --attest-key-id: it is empty"},
 		{"a readable verifier key", append(attestServeArgs(), "--attest-key", looseKey(t), "--attest-key-id", "vk-b"),
 			"accessible to other users"},
 		{"a policy that is not one", []string{"serve", "--registry", "../../examples/attest/registry.json", "--keyset", "../../examples/gate/keyset.json",

@@ -71,6 +71,15 @@ func tokenSign(args []string, stdout, stderr io.Writer) int {
 // copied. The mode is checked on the open file, so the file read is the
 // file checked.
 func readSecretKey(path string) (*admission.SecretKey, error) {
+	// Looked at before it is opened: opening a FIFO would wait for a
+	// writer for ever. Then the open file must be the file looked at.
+	before, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read key file %s: %w", path, unwrapPath(err))
+	}
+	if !before.Mode().IsRegular() {
+		return nil, fmt.Errorf("key file %s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read key file %s: %w", path, unwrapPath(err))
@@ -80,8 +89,8 @@ func readSecretKey(path string) (*admission.SecretKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read key file %s: %w", path, unwrapPath(err))
 	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("key file %s is not a regular file", path)
+	if !info.Mode().IsRegular() || !os.SameFile(before, info) {
+		return nil, fmt.Errorf("key file %s changed while it was being read", path)
 	}
 	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("key file %s is accessible to other users (mode %04o); run chmod 600 %s", path, perm, path)
