@@ -7,6 +7,8 @@
 package cohort
 
 import (
+	"slices"
+
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -79,7 +81,7 @@ var RegistryMembers = governance.RequireMembers(
 
 // sessionMembers are the session members that must be present; the
 // denylist's lists and epoch default when absent.
-var sessionMembers = strictjson.Members(
+var sessionPaths = []string{
 	"/session_id",
 	"/phase",
 	"/threshold",
@@ -98,9 +100,24 @@ var sessionMembers = strictjson.Members(
 	"/vendor_outage/declared_at_unix",
 	"/vendor_outage/relaxed_max_single_vendor_share_percent",
 	"/vendor_outage/expires_at_unix",
-)
+}
+
+var sessionMembers = strictjson.Members(sessionPaths...)
 
 // DecodeSession decodes a runtime session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {
 	return strictjson.DecodeNew[Session](file, data, sessionMembers)
+}
+
+// sessionMembersDenylistOptional are sessionMembers with the denylist
+// optional, for a caller that holds the denylist itself.
+var sessionMembersDenylistOptional = strictjson.Members(slices.DeleteFunc(slices.Clone(sessionPaths), func(p string) bool {
+	return p == "/denylist" || p == "/denylist/refreshed_at_unix"
+})...)
+
+// DecodeSessionDenylistOptional decodes a runtime session as DecodeSession
+// does, but with the denylist optional: teegate serve supplies its own
+// where the session has none.
+func DecodeSessionDenylistOptional(file string, data []byte) (*Session, error) {
+	return strictjson.DecodeNew[Session](file, data, sessionMembersDenylistOptional)
 }

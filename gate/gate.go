@@ -251,13 +251,7 @@ func (g *Gate) runtimeSession(s *Session, payloads []*admission.Payload, now uin
 		Threshold:       s.Threshold,
 		SelectedSigners: make([]cohort.SelectedSigner, len(s.SelectedSigners)),
 		VendorOutage:    s.VendorOutage,
-		Denylist: cohort.Denylist{
-			RefreshedAtUnix:          g.rev.DenylistRefreshedAtUnix,
-			RevokedOperatorIDs:       g.rev.RevokedOperatorIDs,
-			RevokedSignerIdentifiers: g.rev.RevokedSignerIdentifiers,
-			RevokedTokenIDs:          revokedBy(g.rev.RevokedTokenIDs, now),
-			MinTokenRevocationEpoch:  g.rev.MinTokenRevocationEpoch,
-		},
+		Denylist:        Denylist(g.rev, now),
 	}
 	for i, sel := range s.SelectedSigners {
 		rs.SelectedSigners[i] = cohort.SelectedSigner{OperatorID: sel.OperatorID, SignerIdentifier: sel.SignerIdentifier, VendorID: sel.VendorID}
@@ -267,6 +261,20 @@ func (g *Gate) runtimeSession(s *Session, payloads []*admission.Payload, now uin
 		}
 	}
 	return rs
+}
+
+// Denylist is layer C's denylist as the revocation registry rev states it
+// at now: the lists and epoch as they are, and the token ids whose
+// revocation is in force. The gate gives it to layer C; teegate serve
+// gives it to a runtime check, so that the denylist is the service's own.
+func Denylist(rev *admission.RevocationRegistry, now uint64) cohort.Denylist {
+	return cohort.Denylist{
+		RefreshedAtUnix:          rev.DenylistRefreshedAtUnix,
+		RevokedOperatorIDs:       rev.RevokedOperatorIDs,
+		RevokedSignerIdentifiers: rev.RevokedSignerIdentifiers,
+		RevokedTokenIDs:          revokedBy(rev.RevokedTokenIDs, now),
+		MinTokenRevocationEpoch:  rev.MinTokenRevocationEpoch,
+	}
 }
 
 // revokedBy lists the token ids whose revocation is in force at now; layer

@@ -133,8 +133,8 @@ func TestAttestEndpoint(t *testing.T) {
 		t.Errorf("/readyz does not show the policy:\n%s", rd.body)
 	}
 	for sample, want := range map[string]float64{
-		`teegate_decisions_total{endpoint="attest",outcome="allow"}`:                                   1,
-		`teegate_decisions_total{endpoint="attest",outcome="reject"}`:                                  3,
+		`teegate_decisions_total{advisory="false",endpoint="attest",outcome="allow"}`:                  1,
+		`teegate_decisions_total{advisory="false",endpoint="attest",outcome="reject"}`:                 3,
 		`teegate_decision_reasons_total{code="attest_debug_enabled",endpoint="attest",layer="attest"}`: 1,
 		`teegate_refused_requests_total{endpoint="attest",status="400"}`:                               6,
 		`teegate_document_generation{document="attest_policy"}`:                                        1,

@@ -1,6 +1,11 @@
 package service
 
 import (
+	"bytes"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
@@ -30,11 +35,12 @@ var (
 // checkBody is a check request: the documents it carries, and the
 // service's documents for the governed ones it does not.
 type checkBody struct {
-	env          strictjson.Envelope
-	snap         *snapshot
-	governedOnly bool
-	used         []Document // the service's own documents the check uses
-	requestDocs  []string   // governed documents the body brought instead
+	env              strictjson.Envelope
+	snap             *snapshot
+	allowRequestDocs bool       // Options.AllowRequestDocuments
+	used             []Document // the service's own documents the check uses
+	requestDocs      []string   // governed documents the body brought instead
+	callerAsserted   bool       // the input is by nature the caller's word
 }
 
 func (s *Service) splitCheckBody(body []byte, snap *snapshot, members []string) (*checkBody, error) {
@@ -42,13 +48,19 @@ func (s *Service) splitCheckBody(body []byte, snap *snapshot, members []string) 
 	if err != nil {
 		return nil, err
 	}
-	return &checkBody{env: env, snap: snap, governedOnly: s.opts.GovernedDocumentsOnly}, nil
+	return &checkBody{env: env, snap: snap, allowRequestDocs: s.opts.AllowRequestDocuments}, nil
+}
+
+// refusedDocument is the input error for a governed document a body
+// carries while the service decides on its own documents only.
+func refusedDocument(pointer string, offset int64, what string) error {
+	return &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: pointer, Offset: offset,
+		Msg: what + " is a governed document, and this service decides on its own (it runs without --request-documents allow); leave this member out"}
 }
 
 // governed decodes the governed document doc from the body, or, when the
 // body lacks it, takes the service's own (own), which is in force. One the
-// body carries is refused when the service decides on its own documents
-// only.
+// body carries is refused unless the operator allowed request documents.
 func governed[T any](b *checkBody, doc Document, own *T, decode func(file string, data []byte) (*T, error)) (*T, error) {
 	name := string(doc)
 	m, ok := b.env[name]
@@ -56,9 +68,8 @@ func governed[T any](b *checkBody, doc Document, own *T, decode func(file string
 		b.used = append(b.used, doc)
 		return own, nil
 	}
-	if b.governedOnly {
-		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + name, Offset: m.Offset,
-			Msg: "this service decides on its own governed documents; leave this member out"}
+	if !b.allowRequestDocs {
+		return nil, refusedDocument("/"+name, m.Offset, "the "+strings.ReplaceAll(name, "_", " "))
 	}
 	b.requestDocs = append(b.requestDocs, name)
 	return decodeMember(m, name, decode)
@@ -92,6 +103,12 @@ func (b *checkBody) registry(req governance.Requirement) (*governance.Registry, 
 // made is the check's decision, its reasons all from one layer.
 func (b *checkBody) made(d decision.Decision, layer gate.Layer, sessionID string) *made {
 	m := &made{result: d, outcome: d.Outcome, sessionID: sessionID, used: b.used, requestDocs: b.requestDocs}
+	if b.callerAsserted {
+		m.advisory = append(m.advisory, AdvisoryCallerAsserted)
+	}
+	if len(b.requestDocs) > 0 {
+		m.advisory = append(m.advisory, AdvisoryRequestDocuments)
+	}
 	for _, r := range d.Reasons {
 		m.reasons = append(m.reasons, layerCode{layer: layer, code: r.Code})
 	}
@@ -108,7 +125,13 @@ func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made,
 		return nil, err
 	}
 	var log *governance.AuditLog // nil without events: no event checks, as in the CLI
-	if _, ok := b.env[memberEvents]; ok {
+	if m, ok := b.env[memberEvents]; ok {
+		// The audit-event log is governed too, and the service holds
+		// none: its registry passed layer A when it was loaded.
+		if !b.allowRequestDocs {
+			return nil, refusedDocument("/"+memberEvents, m.Offset, "the audit-event log")
+		}
+		b.requestDocs = append(b.requestDocs, memberEvents)
 		if log, err = carried(b, memberEvents, governance.DecodeAuditLog); err != nil {
 			return nil, err
 		}
@@ -159,11 +182,54 @@ func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, 
 	if err != nil {
 		return nil, err
 	}
-	session, err := carried(b, memberSession, cohort.DecodeSession)
+	session, err := carried(b, memberSession, cohort.DecodeSessionDenylistOptional)
 	if err != nil {
 		return nil, err
 	}
+	// The denylist is the revocation state: the service's own, as the
+	// gate's is, unless the operator lets callers bring theirs.
+	m := b.env[memberSession]
+	if at := topMemberOffset(m.Data, memberDenylist); at >= 0 {
+		if !b.allowRequestDocs {
+			return nil, refusedDocument("/"+memberSession+"/"+memberDenylist, m.Offset+at, "the denylist")
+		}
+		b.requestDocs = append(b.requestDocs, memberDenylist)
+	} else {
+		session.Denylist = gate.Denylist(snap.revocation, now)
+		b.used = append(b.used, DocRevocationRegistry)
+	}
+	// The token snapshots are the caller's account of tokens the service
+	// has not seen: only /v1/gate verifies them.
+	b.callerAsserted = true
 	return b.made(cohort.CheckRuntime(reg, session, now), gate.LayerRuntime, session.SessionID), nil
+}
+
+// memberDenylist is the runtime session's denylist.
+const memberDenylist = "denylist"
+
+// topMemberOffset is the byte offset of the value of the top-level member
+// name of the JSON object doc, which has decoded strictly, or -1 when it
+// has no such member.
+func topMemberOffset(doc []byte, name string) int64 {
+	dec := jsontext.NewDecoder(bytes.NewReader(doc))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return -1
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return -1
+		}
+		found := tok.String() == name
+		v, err := dec.ReadValue()
+		if err != nil {
+			return -1
+		}
+		if found {
+			return dec.InputOffset() - int64(len(v))
+		}
+	}
+	return -1
 }
 
 func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*made, error) {
@@ -179,7 +245,21 @@ func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*ma
 	if err != nil {
 		return nil, err
 	}
-	m := b.made(enforce.CheckEnforcement(reg, ctx, now), gate.LayerEnforcement, ctx.SessionID)
+	// The runtime decision it enforces is the caller's word.
+	b.callerAsserted = true
+	d := enforce.CheckEnforcement(reg, ctx, now)
+	// The context has no phase, so it counts as a session start: no
+	// session starts on a stale denylist, whatever the caller's runtime
+	// decision says (see decideGate).
+	if age, fresh := snap.denylistAge(now); !fresh && d.Outcome.Admits() {
+		d.Outcome = decision.Reject
+		d.Reasons = append([]decision.Reason{{Code: CodeDenylistStaleAtSessionStart,
+			Detail: staleDetail(snap, age, now) + "; a session may not start on it in any enforcement mode"}}, d.Reasons...)
+	}
+	m := b.made(d, gate.LayerEnforcement, ctx.SessionID)
+	if len(d.Reasons) > 0 && d.Reasons[0].Code == CodeDenylistStaleAtSessionStart {
+		m.reasons[0].layer = LayerService
+	}
 	// Layer D repeats the caller's runtime reason codes after a prefix;
 	// as metric labels they would let any caller mint series without end.
 	// Layer D's own codes keep their labels.

@@ -124,7 +124,23 @@ type made struct {
 	// requestDocs the governed documents the request brought instead.
 	used        []Document
 	requestDocs []string
+	// advisory says why the answer is not an admission decision on
+	// governed facts (AdvisoryCallerAsserted, AdvisoryRequestDocuments);
+	// empty when it is one.
+	advisory []string
 }
+
+// Why an answer is advisory, as the Teegate-Advisory header, the decision
+// log's "advisory" member and the metrics' advisory label say.
+const (
+	// AdvisoryCallerAsserted: the input is by nature the caller's word,
+	// which the service cannot check: a runtime session's token snapshots
+	// (/v1/check/runtime), a runtime decision (/v1/check/enforcement).
+	AdvisoryCallerAsserted = "caller-asserted"
+	// AdvisoryRequestDocuments: the request brought governed documents of
+	// its own (with AllowRequestDocuments).
+	AdvisoryRequestDocuments = "request-documents"
+)
 
 type layerCode struct {
 	layer gate.Layer
@@ -222,9 +238,12 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		if len(m.requestDocs) > 0 {
 			w.Header().Set("Teegate-Request-Documents", strings.Join(m.requestDocs, ", "))
 		}
+		if len(m.advisory) > 0 {
+			w.Header().Set("Teegate-Advisory", strings.Join(m.advisory, ", "))
+		}
 		w.WriteHeader(http.StatusOK)
 		w.Write(res.out)
-		s.metrics.decided(d.endpoint, m.outcome, m.reasons, res.elapsed)
+		s.metrics.decided(d.endpoint, m.outcome, len(m.advisory) > 0, m.reasons, res.elapsed)
 	})
 }
 
@@ -457,6 +476,9 @@ func (s *Service) logDecision(ctx context.Context, id, endpoint string, body []b
 	}
 	if len(m.requestDocs) > 0 {
 		attrs = append(attrs, slog.Any("request_documents", m.requestDocs))
+	}
+	if len(m.advisory) > 0 {
+		attrs = append(attrs, slog.Any("advisory", m.advisory))
 	}
 	if id := m.sessionID; id != "" {
 		if len(id) > maxLoggedSessionID {

@@ -49,7 +49,9 @@ func TestMetricLabelsStayBounded(t *testing.T) {
 // verification cache; gate traffic on the service's keyset does.
 func TestCallerKeysetsDoNotFillTheSharedCache(t *testing.T) {
 	f := newFixture(t)
-	ts := f.start(t, f.options())
+	opts := f.options()
+	opts.AllowRequestDocuments = true
+	ts := f.start(t, opts)
 	body := []byte(fmt.Sprintf(`{"token": %s, "keyset": %s}`, readExample(t, "token/token.json"), readExample(t, "token/keyset.json")))
 	r := ts.post(t, "/v1/check/token", body)
 	if r.status != 200 || r.header.Get("Teegate-Decision") != "allow" {
@@ -67,16 +69,14 @@ func TestCallerKeysetsDoNotFillTheSharedCache(t *testing.T) {
 	}
 }
 
-// With GovernedDocumentsOnly a check may not bring its own registry,
-// keyset or revocation registry.
+// By default a check may not bring its own registry, keyset or
+// revocation registry.
 func TestGovernedDocumentsOnly(t *testing.T) {
 	f := newFixture(t)
-	opts := f.options()
-	opts.GovernedDocumentsOnly = true
-	ts := f.start(t, opts)
+	ts := f.start(t, f.options())
 	body := []byte(fmt.Sprintf(`{"token": %s, "keyset": %s}`, readExample(t, "token/token.json"), readExample(t, "token/keyset.json")))
 	r := ts.post(t, "/v1/check/token", body)
-	if r.status != http.StatusBadRequest || !bytes.Contains(r.body, []byte(`"member": "/keyset"`)) || !bytes.Contains(r.body, []byte("its own governed documents")) {
+	if r.status != http.StatusBadRequest || !bytes.Contains(r.body, []byte(`"member": "/keyset"`)) || !bytes.Contains(r.body, []byte("decides on its own")) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	if r := ts.post(t, "/v1/check/token", []byte(`{"token": `+string(readExample(t, "token/token.json"))+`}`)); r.status != 200 || r.header.Get("Teegate-Request-Documents") != "" {

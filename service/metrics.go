@@ -1,6 +1,7 @@
 package service
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,7 @@ import (
 type metrics struct {
 	registry *prometheus.Registry
 
-	decisions         *prometheus.CounterVec   // endpoint, outcome
+	decisions         *prometheus.CounterVec   // endpoint, outcome, advisory
 	reasons           *prometheus.CounterVec   // endpoint, layer, code
 	decisionSeconds   *prometheus.HistogramVec // endpoint
 	refused           *prometheus.CounterVec   // endpoint, status
@@ -40,8 +41,8 @@ func newMetrics(s *Service) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "teegate_decisions_total", Help: "Decisions made, by endpoint and outcome.",
-		}, []string{"endpoint", "outcome"}),
+			Name: "teegate_decisions_total", Help: "Decisions made, by endpoint, outcome and whether the answer is advisory (on the caller's word or documents, not an admission decision).",
+		}, []string{"endpoint", "outcome", "advisory"}),
 		reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "teegate_decision_reasons_total", Help: "Reasons given in decisions, by endpoint, layer and reason code.",
 		}, []string{"endpoint", "layer", "code"}),
@@ -88,8 +89,8 @@ func (m *metrics) Verified(elapsed time.Duration) { m.verifySeconds.Observe(elap
 func (m *metrics) Remembered()                    { m.cacheHits.Inc() }
 
 // decided counts one decision.
-func (m *metrics) decided(endpoint string, outcome decision.Outcome, reasons []layerCode, elapsed time.Duration) {
-	m.decisions.WithLabelValues(endpoint, string(outcome)).Inc()
+func (m *metrics) decided(endpoint string, outcome decision.Outcome, advisory bool, reasons []layerCode, elapsed time.Duration) {
+	m.decisions.WithLabelValues(endpoint, string(outcome), strconv.FormatBool(advisory)).Inc()
 	for _, r := range reasons {
 		label := string(r.code)
 		if r.label != "" {

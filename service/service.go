@@ -70,10 +70,13 @@ type Options struct {
 	// /readyz reporting not ready) before it closes its listener, so that
 	// load balancers see it leave; 0 closes at once.
 	DrainDelay time.Duration
-	// GovernedDocumentsOnly refuses check requests that carry their own
-	// registry, keyset or revocation registry, so that every decision
-	// rests on the documents the service holds.
-	GovernedDocumentsOnly bool
+	// AllowRequestDocuments lets a check request bring its own governed
+	// documents (registry, audit-event log, keyset, revocation registry, a
+	// runtime session's denylist) in place of the service's, for test
+	// benches and what-if questions. Every answer that rests on one is
+	// marked advisory. Off (the default), a body that carries one is a
+	// 400, and every decision rests on the documents the service holds.
+	AllowRequestDocuments bool
 	// Workers is how many tokens one gate evaluation verifies at once; 0
 	// means one per CPU.
 	Workers int

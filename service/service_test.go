@@ -63,10 +63,13 @@ func TestGateAnswersTheLibrarysDecision(t *testing.T) {
 }
 
 // Each check endpoint answers the layer's own decision, from documents in
-// the body or, for the governed ones it lacks, the service's.
+// the body (with AllowRequestDocuments) or, for the governed ones it lacks,
+// the service's. An answer on the caller's documents or word says so.
 func TestChecksAnswerTheLayersDecision(t *testing.T) {
 	f := newFixture(t)
-	ts := f.start(t, f.options())
+	opts := f.options()
+	opts.AllowRequestDocuments = true
+	ts := f.start(t, opts)
 	ex := func(name string) jsontext.Value { return jsontext.Value(readExample(t, name)) }
 	body := func(members map[string]jsontext.Value) []byte {
 		b, err := json.Marshal(members, json.Deterministic(true))
@@ -92,32 +95,34 @@ func TestChecksAnswerTheLayersDecision(t *testing.T) {
 	rs := mustDecode(cohort.DecodeSession("s", readExample(t, "runtime/session-rejected.json"))).(*cohort.Session)
 	ctx := mustDecode(enforce.DecodeContext("c", readExample(t, "enforcement/context-hard-canary.json"))).(*enforce.Context)
 
+	const both = AdvisoryCallerAsserted + ", " + AdvisoryRequestDocuments
 	for _, c := range []struct {
 		name, path string
 		body       []byte
 		want       decision.Decision
+		advisory   string
 	}{
 		{"registry from the body, with events", "/v1/check/registry",
 			body(map[string]jsontext.Value{"registry": ex("registry.json"), "events": ex("events.json")}),
-			governance.CheckRegistry(reg, events, testNow)},
+			governance.CheckRegistry(reg, events, testNow), AdvisoryRequestDocuments},
 		{"a rejected registry from the body", "/v1/check/registry",
 			body(map[string]jsontext.Value{"registry": ex("registry-rejected.json")}),
-			governance.CheckRegistry(rejected, nil, testNow)},
+			governance.CheckRegistry(rejected, nil, testNow), AdvisoryRequestDocuments},
 		{"the service's registry", "/v1/check/registry", []byte(`{}`),
-			governance.CheckRegistry(reg, nil, testNow)},
+			governance.CheckRegistry(reg, nil, testNow), ""},
 		{"token with every document in the body", "/v1/check/token",
 			body(map[string]jsontext.Value{"registry": ex("registry.json"), "keyset": ex("token/keyset.json"),
 				"token": ex("token/token.json"), "revocation_registry": ex("token/revocation-revoked.json")}),
-			admission.CheckToken(reg, tokKs, tok, tokRev, testNow)},
+			admission.CheckToken(reg, tokKs, tok, tokRev, testNow), AdvisoryRequestDocuments},
 		{"token against the service's documents", "/v1/check/token",
 			body(map[string]jsontext.Value{"token": ex("token/token.json")}),
-			admission.CheckToken(reg, gateKs, tok, gateRev, testNow)},
-		{"runtime", "/v1/check/runtime",
+			admission.CheckToken(reg, gateKs, tok, gateRev, testNow), ""},
+		{"runtime, with the session's denylist", "/v1/check/runtime",
 			body(map[string]jsontext.Value{"session": ex("runtime/session-rejected.json")}),
-			cohort.CheckRuntime(reg, rs, testNow)},
+			cohort.CheckRuntime(reg, rs, testNow), both},
 		{"enforcement", "/v1/check/enforcement",
 			body(map[string]jsontext.Value{"registry": ex("registry.json"), "context": ex("enforcement/context-hard-canary.json")}),
-			enforce.CheckEnforcement(reg, ctx, testNow)},
+			enforce.CheckEnforcement(reg, ctx, testNow), both},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			want, err := c.want.Marshal()
@@ -130,6 +135,9 @@ func TestChecksAnswerTheLayersDecision(t *testing.T) {
 			}
 			if got := r.header.Get("Teegate-Decision"); got != string(c.want.Outcome) {
 				t.Errorf("Teegate-Decision = %q, want %q", got, c.want.Outcome)
+			}
+			if got := r.header.Get("Teegate-Advisory"); got != c.advisory {
+				t.Errorf("Teegate-Advisory = %q, want %q", got, c.advisory)
 			}
 		})
 	}
@@ -440,8 +448,8 @@ func TestMetrics(t *testing.T) {
 	ts.post(t, "/v1/gate", f.session)
 
 	for sample, want := range map[string]float64{
-		`teegate_decisions_total{endpoint="gate",outcome="allow"}`:                                                      2,
-		`teegate_decisions_total{endpoint="gate",outcome="reject"}`:                                                     1,
+		`teegate_decisions_total{advisory="false",endpoint="gate",outcome="allow"}`:                                     2,
+		`teegate_decisions_total{advisory="false",endpoint="gate",outcome="reject"}`:                                    1,
 		`teegate_decision_reasons_total{code="selected_token_revoked",endpoint="gate",layer="runtime"}`:                 1,
 		`teegate_decision_reasons_total{code="full_enforcement_violation_blocked",endpoint="gate",layer="enforcement"}`: 1,
 		`teegate_decision_duration_seconds_count{endpoint="gate"}`:                                                      3,

@@ -39,7 +39,7 @@ Usage:
   teegate serve --registry <path> --keyset <path> --revocation-registry <path>
                 [--listen <host:port>] [--decision-log <path>|-]
                 [--reload-interval <duration>] [--max-concurrent <n>]
-                [--drain-delay <duration>] [--request-documents allow|refuse]
+                [--drain-delay <duration>] [--request-documents refuse|allow]
                 [--attest-policy <path> --attest-key <path>
                  --attest-key-id <id>] [--now-unix <seconds>]
   teegate keygen --out <path>

@@ -91,10 +91,9 @@ func TestReadmeServe(t *testing.T) {
 	for _, want := range []string{
 		`"ready": true`,
 		`"decision": "allow"`,
-		`"code": "token_id_revoked"`,
+		`"member": "/keyset"`,
 		`"member": "/session/treshold"`,
-		`teegate_decisions_total{endpoint="check_token",outcome="reject"} 1`,
-		`teegate_decisions_total{endpoint="gate",outcome="allow"} 1`,
+		`teegate_decisions_total{advisory="false",endpoint="gate",outcome="allow"} 1`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the serve example printed no %s:\n%s", want, out)

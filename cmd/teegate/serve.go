@@ -21,7 +21,7 @@ import (
 // expose it, behind whatever authentication the deployment provides.
 const defaultListen = "127.0.0.1:8340"
 
-const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents allow|refuse] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents refuse|allow] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
 
 // minReloadInterval keeps a mistyped interval (1ns) from turning the poll
 // into a busy loop.
@@ -72,9 +72,10 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 		opts.DrainDelay = d
 	}
 	switch a.values["--request-documents"] {
-	case "", "allow":
-	case "refuse":
-		opts.GovernedDocumentsOnly = true
+	case "", "refuse":
+	case "allow":
+		opts.AllowRequestDocuments = true
+		log.Warn("--request-documents allow: checks may bring their own governed documents; their answers are advisory, never admission decisions")
 	default:
 		return a.fail(stderr, errUsage{"invalid value for --request-documents: want allow or refuse"})
 	}
