@@ -199,6 +199,10 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			return
 		}
 
+		// In flight from here to the answer: a decision waiting for its
+		// log line is counted too.
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
 		res, err := s.decideInSlot(r.Context(), d, body)
 		switch {
 		case errors.Is(err, errClientClosed):
@@ -225,8 +229,8 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		// be recorded is not given.
 		m, now := res.made, uint64(res.now.Unix())
 		id := rand.Text()
-		if err := s.logDecision(r.Context(), id, d.endpoint, body, res.snap, m, now, res.elapsed); err != nil {
-			s.log.Error("no decision: the decision log cannot be written", "error", err)
+		if err := s.logDecision(id, d.endpoint, body, res.snap, m, now, res.elapsed); err != nil {
+			s.log.Error("no decision: the decision log cannot be written", "decision_id", id, "error", err)
 			s.metrics.decisionLogErrors.Inc()
 			s.refuse(w, d.endpoint, http.StatusInternalServerError, apiError{Message: "the decision could not be recorded in the decision log, so none is given"})
 			return
@@ -388,11 +392,7 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 		}
 		return res, errBusy
 	}
-	s.metrics.inFlight.Inc()
-	defer func() {
-		s.metrics.inFlight.Dec()
-		<-s.slots
-	}()
+	defer func() { <-s.slots }()
 	if ctx.Err() != nil {
 		return res, errClientClosed // a slot and a cancelled request were both ready
 	}
@@ -450,7 +450,7 @@ const (
 
 // logDecision writes the decision's line: what was decided, on what, and
 // when; never a token, a signature or a whole document, only digests.
-func (s *Service) logDecision(ctx context.Context, id, endpoint string, body []byte, snap *snapshot, m *made, now uint64, elapsed time.Duration) error {
+func (s *Service) logDecision(id, endpoint string, body []byte, snap *snapshot, m *made, now uint64, elapsed time.Duration) error {
 	sum := sha256.Sum256(body)
 	codes := make([]string, 0, min(len(m.reasons), maxLoggedCodes))
 	for _, r := range m.reasons[:min(len(m.reasons), maxLoggedCodes)] {
@@ -488,10 +488,7 @@ func (s *Service) logDecision(ctx context.Context, id, endpoint string, body []b
 		}
 		attrs = append(attrs, slog.String("session_id", id))
 	}
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "decision", 0)
-	rec.AddAttrs(attrs...)
-	// Handle, not LogAttrs, so that a write that fails is known.
-	return s.decLog.Handler().Handle(ctx, rec)
+	return s.decLog.record(formatRecord(slog.LevelInfo, "decision", attrs...), id)
 }
 
 // cut shortens s to at most n bytes of valid UTF-8, marking a cut with an

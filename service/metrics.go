@@ -57,7 +57,7 @@ func newMetrics(s *Service) *metrics {
 			Name: "teegate_decision_log_errors_total", Help: "Decisions withheld because their decision log line could not be written.",
 		}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "teegate_decisions_in_flight", Help: "Decisions being computed now (bodies being read excluded).",
+			Name: "teegate_decisions_in_flight", Help: "Requests read whole and not yet answered: waiting for a decision slot, being decided or being recorded in the decision log.",
 		}),
 		verifySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "teegate_signature_verification_duration_seconds", Help: "Time of each BIP-340 signature verification performed (cache hits excluded).",
@@ -120,12 +120,14 @@ var (
 		"The registry's denylist_max_staleness_seconds: the age past which the service is not ready.", nil, nil)
 	readyDesc = prometheus.NewDesc("teegate_ready",
 		"1 when the service is ready to admit sessions, else 0 (see /readyz).", nil, nil)
+	decisionLogFailedDesc = prometheus.NewDesc("teegate_decision_log_failed",
+		"1 while the decision log cannot be written, so that decisions are withheld (see /readyz).", nil, nil)
 	reloadErrorDesc = prometheus.NewDesc("teegate_last_reload_failed",
 		"1 when the last attempt to load changed documents was refused and older ones stay in force.", nil, nil)
 )
 
 func (documentCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{docGenerationDesc, docLoadedDesc, docAgeDesc, keysetVersionDesc, denylistAgeDesc, denylistMaxDesc, readyDesc, reloadErrorDesc} {
+	for _, d := range []*prometheus.Desc{docGenerationDesc, docLoadedDesc, docAgeDesc, keysetVersionDesc, denylistAgeDesc, denylistMaxDesc, readyDesc, reloadErrorDesc, decisionLogFailedDesc} {
 		ch <- d
 	}
 }
@@ -148,6 +150,7 @@ func (c documentCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(denylistMaxDesc, prometheus.GaugeValue, float64(rd.DenylistMaxStalenessSeconds))
 	ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, gaugeBool(rd.Ready))
 	ch <- prometheus.MustNewConstMetric(reloadErrorDesc, prometheus.GaugeValue, gaugeBool(rd.LastReloadError != nil))
+	ch <- prometheus.MustNewConstMetric(decisionLogFailedDesc, prometheus.GaugeValue, gaugeBool(rd.DecisionLogError != nil))
 }
 
 func gaugeBool(b bool) float64 {

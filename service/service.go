@@ -45,6 +45,11 @@ type Options struct {
 	Clock func() time.Time
 	// DecisionLog receives one JSON line per decision; nil discards them.
 	DecisionLog io.Writer
+	// DecisionLogTimeout bounds each write to DecisionLog, waiting for
+	// earlier writes included (DefaultDecisionLogTimeout). A decision
+	// whose line is not written within it is withheld (500), and the log
+	// counts as failed until a retry succeeds.
+	DecisionLogTimeout time.Duration
 	// Log receives operational messages: start, reloads and refusals. Nil
 	// discards them.
 	Log *slog.Logger
@@ -125,7 +130,7 @@ type Service struct {
 	opts       Options
 	clock      func() time.Time
 	log        *slog.Logger
-	decLog     *slog.Logger
+	decLog     *decisionLog
 	store      *store
 	metrics    *metrics
 	verifier   *admission.Verifier
@@ -161,7 +166,10 @@ func New(opts Options) (*Service, error) {
 	if decisionLog == nil {
 		decisionLog = io.Discard
 	}
-	s.decLog = slog.New(slog.NewJSONHandler(decisionLog, nil))
+	if s.opts.DecisionLogTimeout <= 0 {
+		s.opts.DecisionLogTimeout = DefaultDecisionLogTimeout
+	}
+	s.decLog = newDecisionLog(decisionLog, s.opts.DecisionLogTimeout)
 	if s.opts.ReloadInterval == 0 {
 		s.opts.ReloadInterval = DefaultReloadInterval
 	}
@@ -340,6 +348,9 @@ type Readiness struct {
 	DenylistMaxStalenessSeconds uint64       `json:"denylist_max_staleness_seconds"`
 	Documents                   DocumentSet  `json:"documents"`
 	LastReloadError             *ReloadError `json:"last_reload_error"`
+	// DecisionLogError says why the decision log cannot be written, and
+	// so why decisions are withheld; null when it can.
+	DecisionLogError *string `json:"decision_log_error"`
 }
 
 // DocumentSet describes the governed documents in force.
@@ -352,8 +363,9 @@ type DocumentSet struct {
 }
 
 // readiness says whether the service may be sent sessions to admit. It is
-// not ready while draining, when its clock reads before 1970, or when the
-// denylist in force is older than the registry's
+// not ready while draining, when its clock reads before 1970, when the
+// decision log cannot be written (decisions are withheld; asking retries
+// it), or when the denylist in force is older than the registry's
 // denylist_max_staleness_seconds: sessions would then not start (see
 // decideGate), so traffic belongs elsewhere until a fresh denylist loads.
 func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
@@ -377,6 +389,11 @@ func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
 	} else if !fresh {
 		r.Ready = false
 		r.Problems = append(r.Problems, staleDetail(snap, age, nowUnix))
+	}
+	if p := s.decLog.problem(); p != "" {
+		r.Ready = false
+		r.Problems = append(r.Problems, p)
+		r.DecisionLogError = &p
 	}
 	if s.draining.Load() {
 		r.Ready = false

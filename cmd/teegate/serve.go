@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/teegate/teegate/internal/bounded"
 	"github.com/teegate/teegate/service"
 )
 
@@ -21,7 +22,15 @@ import (
 // expose it, behind whatever authentication the deployment provides.
 const defaultListen = "127.0.0.1:8340"
 
-const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents refuse|allow] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--decision-log-timeout <duration>] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents refuse|allow] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
+
+// opsLogTimeout bounds each write of the operational log to stderr; a
+// line that takes longer is dropped rather than hang the service.
+const opsLogTimeout = 2 * time.Second
+
+// minDecisionLogTimeout keeps a mistyped bound (1ns) from withholding
+// every decision.
+const minDecisionLogTimeout = 10 * time.Millisecond
 
 // minReloadInterval keeps a mistyped interval (1ns) from turning the poll
 // into a busy loop.
@@ -34,7 +43,7 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	a := checkArgs{
 		usage:    serveUsage,
 		required: []string{"--registry", "--keyset", "--revocation-registry"},
-		optional: []string{"--listen", "--decision-log", "--reload-interval", "--max-concurrent", "--drain-delay", "--request-documents",
+		optional: []string{"--listen", "--decision-log", "--decision-log-timeout", "--reload-interval", "--max-concurrent", "--drain-delay", "--request-documents",
 			"--attest-policy", "--attest-key", "--attest-key-id"},
 	}
 	if err := a.parse(args); err != nil {
@@ -45,7 +54,15 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Without this, a write to stdout or stderr after its reader has gone
+	// kills the process with SIGPIPE; with it, the write fails with EPIPE,
+	// and a decision whose log line cannot be written is withheld (500).
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
+	// The operational log must not hang the service either: a line that
+	// cannot be written within the bound is dropped.
+	log := slog.New(slog.NewTextHandler(bounded.New(stderr, opsLogTimeout), nil))
 	opts := service.Options{
 		Paths: service.Paths{Registry: a.values["--registry"], Keyset: a.values["--keyset"],
 			RevocationRegistry: a.values["--revocation-registry"]},
@@ -63,6 +80,13 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 			return a.fail(stderr, errUsage{"invalid value for --reload-interval: want a duration of at least 100ms, such as 2s"})
 		}
 		opts.ReloadInterval = d
+	}
+	if v, ok := a.values["--decision-log-timeout"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < minDecisionLogTimeout {
+			return a.fail(stderr, errUsage{"invalid value for --decision-log-timeout: want a duration of at least 10ms, such as 2s"})
+		}
+		opts.DecisionLogTimeout = d
 	}
 	if v, ok := a.values["--drain-delay"]; ok {
 		d, err := time.ParseDuration(v)

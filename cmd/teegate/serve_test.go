@@ -38,12 +38,19 @@ func startServe(t *testing.T, bin string, args ...string) *serveProcess {
 // the lines logged until then are in seen.
 func startServeLogging(t *testing.T, bin string, args ...string) *serveProcess {
 	t.Helper()
+	return startServeStdout(t, bin, io.Discard, args...)
+}
+
+// startServeStdout is startServeLogging with the process's stdout, where
+// the decision log goes by default, given.
+func startServeStdout(t *testing.T, bin string, stdout io.Writer, args ...string) *serveProcess {
+	t.Helper()
 	p := &serveProcess{cmd: exec.Command(bin, append([]string{"serve"}, args...)...), logs: make(chan string, 100)}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Stdout = io.Discard
+	p.cmd.Stdout = stdout
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
