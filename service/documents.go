@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/teegate/teegate/admission"
@@ -115,6 +117,7 @@ type store struct {
 	paths    Paths
 	verifier *admission.Verifier // shared by every snapshot's gate
 	workers  int
+	read     func(path string) ([]byte, error) // readDocument; tests replace it
 
 	current atomic.Pointer[snapshot]
 	lastErr atomic.Pointer[ReloadError] // nil when the last reload succeeded
@@ -205,7 +208,7 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 			continue
 		}
 		path := st.paths.of(d)
-		data, err := strictjson.ReadFile(path)
+		data, err := st.read(path)
 		if err == nil {
 			sum := sha256.Sum256(data)
 			digest := hex.EncodeToString(sum[:])
@@ -304,6 +307,50 @@ func notRolledBack(d Document, path string, old, next *snapshot) error {
 		}
 	}
 	return nil
+}
+
+// readDocument reads a governed document's file, which must be a regular
+// file. It is opened without blocking and refused if it is anything else:
+// opening a FIFO waits for a writer for ever, and a device or a directory
+// is no document. A regular file on a mount that stops answering can still
+// block; Service.reload bounds that.
+func readDocument(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, strictjson.ReadError(path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, strictjson.ReadError(path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &strictjson.Error{Op: strictjson.OpRead, File: path, Offset: -1,
+			Msg: fmt.Sprintf("not a regular file (%s); a governed document must be one", describeMode(fi.Mode()))}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, strictjson.MaxInputBytes+1))
+	if err != nil {
+		return nil, strictjson.ReadError(path, err)
+	}
+	if len(data) > strictjson.MaxInputBytes {
+		return nil, &strictjson.Error{Op: strictjson.OpRead, File: path, Offset: -1, Err: strictjson.ErrTooLarge,
+			Msg: fmt.Sprintf("file is larger than the %d-byte input limit", strictjson.MaxInputBytes)}
+	}
+	return data, nil
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return m.Type().String()
 }
 
 // staleDetail says why the denylist in force is not fresh at now.

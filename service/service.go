@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +57,10 @@ type Options struct {
 	// ReloadInterval is how often the files are checked for change
 	// (DefaultReloadInterval); negative turns polling off, leaving Reload.
 	ReloadInterval time.Duration
+	// ReloadTimeout bounds how long a reload may take to read and check
+	// the documents (DefaultReloadTimeout). One that takes longer is
+	// reported as stuck; the set in force stays.
+	ReloadTimeout time.Duration
 	// MaxConcurrentDecisions bounds the requests decided at once, and so
 	// the memory their bodies hold (DefaultMaxConcurrentDecisions).
 	MaxConcurrentDecisions int
@@ -95,6 +100,10 @@ const (
 	// DefaultReloadInterval: the plan allows a denylist at most 60 s old at
 	// session start; polling every 2 s spends little of that budget.
 	DefaultReloadInterval = 2 * time.Second
+	// DefaultReloadTimeout: a reload reads four files of at most 16 MiB
+	// and checks them in well under a second; ten seconds is a file that
+	// does not answer.
+	DefaultReloadTimeout = 10 * time.Second
 	// DefaultQueueTimeout: a caller about to sign would rather hear "busy"
 	// quickly and retry than wait behind a burst.
 	DefaultQueueTimeout = 2 * time.Second
@@ -137,7 +146,10 @@ type Service struct {
 	slots      chan struct{}
 	bodyBudget *semaphore.Weighted
 	draining   atomic.Bool
-	noDeadline sync.Once // warns once that bodies have no read deadline
+
+	reloading       atomic.Bool  // a reload is under way
+	reloadStartedAt atomic.Int64 // when the last reload started, Unix nanoseconds of the system clock
+	noDeadline      sync.Once    // warns once that bodies have no read deadline
 
 	bodyReadTimeout time.Duration // defaultBodyReadTimeout; tests shorten it
 
@@ -176,6 +188,9 @@ func New(opts Options) (*Service, error) {
 	if s.opts.MaxConcurrentDecisions <= 0 {
 		s.opts.MaxConcurrentDecisions = DefaultMaxConcurrentDecisions()
 	}
+	if s.opts.ReloadTimeout <= 0 {
+		s.opts.ReloadTimeout = DefaultReloadTimeout
+	}
 	if s.opts.QueueTimeout <= 0 {
 		s.opts.QueueTimeout = DefaultQueueTimeout
 	}
@@ -190,7 +205,7 @@ func New(opts Options) (*Service, error) {
 	s.bodyBudget = semaphore.NewWeighted(s.opts.MaxBodyBytes)
 	s.metrics = newMetrics(s)
 	s.verifier = admission.NewObservedVerifier(s.metrics)
-	s.store = &store{paths: opts.Paths, verifier: s.verifier, workers: opts.Workers}
+	s.store = &store{paths: opts.Paths, verifier: s.verifier, workers: opts.Workers, read: readDocument}
 	if _, _, err := s.store.reload(s.clock(), true); err != nil {
 		return nil, err
 	}
@@ -224,11 +239,61 @@ func (s *Service) checkAttestKey(ks *admission.Keyset) {
 // force stays.
 func (s *Service) Reload() error { return s.reload(true) }
 
+// errReloadStuck marks a reload that has not finished within
+// ReloadTimeout: a file that blocks on read, such as one on a network
+// mount that stopped answering.
+var errReloadStuck = errors.New("reading the governed documents has not finished")
+
 // reload is Reload, or with force unset the poll's cheaper look at the
-// files. A refusal is logged and counted once, not again on each retry
-// that fails the same way.
+// files, bounded in time: it reads in a goroutine of its own, and returns
+// once that reload ends or ReloadTimeout passes, whichever is first. A
+// reload past its bound is refused as stuck (logged, counted, shown in
+// /readyz); the set in force stays, the poll and SIGHUP go on answering,
+// and no new reload starts until the stuck one returns. A refusal is
+// logged and counted once, not again on each retry that fails the same
+// way.
 func (s *Service) reload(force bool) error {
-	changed, before, err := s.store.reload(s.clock(), force)
+	if !s.reloading.CompareAndSwap(false, true) {
+		if time.Since(time.Unix(0, s.reloadStartedAt.Load())) < s.opts.ReloadTimeout {
+			return nil // one is under way, within its bound: it reads the files anew
+		}
+		return s.reloadStuck()
+	}
+	s.reloadStartedAt.Store(time.Now().UnixNano())
+	now := s.clock()
+	done := make(chan error, 1)
+	go func() {
+		defer s.reloading.Store(false)
+		changed, before, err := s.store.reload(now, force)
+		done <- s.reloaded(changed, before, err)
+	}()
+	timer := time.NewTimer(s.opts.ReloadTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return s.reloadStuck()
+	}
+}
+
+// reloadStuck reports a reload still under way past its bound.
+func (s *Service) reloadStuck() error {
+	started := time.Unix(0, s.reloadStartedAt.Load()).UTC()
+	err := fmt.Errorf("%w after %s (started %s); the set in force stays, and no reload starts until it returns",
+		errReloadStuck, s.opts.ReloadTimeout, started.Format(time.RFC3339))
+	prev := s.store.lastErr.Load()
+	if prev != nil && strings.HasPrefix(prev.Message, errReloadStuck.Error()) {
+		return err // reported once
+	}
+	s.store.lastErr.Store(&ReloadError{AtUnix: s.clock().Unix(), Message: err.Error()})
+	s.metrics.reloads.WithLabelValues(reloadFailure).Inc()
+	s.log.Error("governed documents refused; the previous set stays in force", "error", err)
+	return err
+}
+
+// reloaded logs and counts the end of a reload.
+func (s *Service) reloaded(changed bool, before *ReloadError, err error) error {
 	if changed && err != nil {
 		// The attestation policy was refused alone; the rest came in.
 		s.metrics.reloads.WithLabelValues(reloadSuccess).Inc()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -161,4 +162,43 @@ func TestServeFailsClosedOnAStuckLogReader(t *testing.T) {
 		t.Fatalf("exit %d after SIGTERM", code)
 	}
 	t.Logf("%d decisions allowed, %d withheld; SIGTERM to exit: %s", allowed, withheld, time.Since(start).Round(time.Millisecond))
+}
+
+// Issue 14, defect 7, as reported: a document path replaced by a FIFO used
+// to stop reloads for good (SIGHUP did nothing, later revocations were
+// never applied, /readyz stayed 200 with no error, and SIGTERM logged
+// "stopped" without the process exiting).
+func TestServeReloadsPastAFIFO(t *testing.T) {
+	bin := buildTeegate(t)
+	dir := t.TempDir()
+	reg, ks, rev := filepath.Join(dir, "registry.json"), filepath.Join(dir, "keyset.json"), filepath.Join(dir, "revocation.json")
+	copyFile(t, "../../examples/registry.json", reg)
+	copyFile(t, "../../examples/gate/keyset.json", ks)
+	copyFile(t, "../../examples/gate/revocation.json", rev)
+	p := startServe(t, bin, "--registry", reg, "--keyset", ks, "--revocation-registry", rev,
+		"--now-unix", "1767225600", "--reload-interval", "1h")
+	session := exampleSession(t)
+
+	if err := syscall.Mkfifo(rev+".fifo", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(rev+".fifo", rev); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitFor(t, "not a regular file (a FIFO)")
+	if status, body := getStatus(t, p.url+"/readyz"); !strings.Contains(body, "FIFO") {
+		t.Fatalf("/readyz %d does not show the refusal: %s", status, body)
+	}
+
+	copyFile(t, "../../examples/gate/revocation-bravo-revoked.json", rev)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitFor(t, "governed documents reloaded")
+	if got := gateDecision(t, p.url, session); got != "reject" {
+		t.Fatalf("bravo's revocation after the FIFO: %q", got)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.waitExit(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
 }
