@@ -158,6 +158,14 @@ const (
 	// chunk is taken only once its first byte has arrived, so a connection
 	// that sends nothing holds nothing.
 	bodyChunk = 64 << 10
+	// firstBodyChunk is what a body's first byte reserves: the size of the
+	// read buffer net/http already gives each connection. A connection
+	// that sends one byte and stalls holds this, not its Content-Length.
+	firstBodyChunk = 4 << 10
+	// bodyStallTimeout: a body whose bytes stop coming for this long is
+	// cut off (408), so that a sender cannot hold its share of the budget
+	// by trickling.
+	bodyStallTimeout = 2 * time.Second
 )
 
 // decisionHandler runs the life of a decision request: the body, read
@@ -174,23 +182,32 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
 			return
 		}
-		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyReadTimeout)); err != nil {
+		sr := &stallReader{r: http.MaxBytesReader(w, r.Body, int64(d.limit)), rc: http.NewResponseController(w),
+			end: time.Now().Add(s.bodyReadTimeout), stall: s.bodyStallTimeout}
+		if err := sr.rc.SetReadDeadline(sr.end); err != nil {
+			sr.rc = nil
 			s.noDeadline.Do(func() {
 				s.log.Warn("the response writer cannot set read deadlines; request bodies are bounded only by the server's own timeouts", "error", err)
 			})
 		}
 		b := budgeted{s: s, ctx: r.Context(), declared: r.ContentLength}
 		defer b.release()
-		body, err := b.read(http.MaxBytesReader(w, r.Body, int64(d.limit)))
+		body, err := b.read(sr)
 		if err != nil {
 			var maxBytes *http.MaxBytesError
 			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded) && sr.stalled:
+				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body stopped arriving: no byte for %s", s.bodyStallTimeout)})
 			case errors.Is(err, os.ErrDeadlineExceeded):
 				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body did not arrive within %s", s.bodyReadTimeout)})
+			case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errBodyLength):
+				// Cut short, by a half-close or a broken connection: a 400,
+				// as documented, whether or not the client still listens.
+				s.refuse(w, d.endpoint, http.StatusBadRequest, apiError{Message: "the request body was cut short: " + err.Error() + "; it is not decided"})
 			case r.Context().Err() != nil:
 				s.clientGone(w, d.endpoint)
 			case errors.Is(err, errBusy):
-				s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
+				s.refuse(w, d.endpoint, http.StatusServiceUnavailable, s.busy(err))
 			case errors.As(err, &maxBytes):
 				s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
 			default:
@@ -209,7 +226,7 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			s.clientGone(w, d.endpoint)
 			return
 		case errors.Is(err, errBusy):
-			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, overloaded)
+			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, s.busy(err))
 			return
 		case errors.Is(err, errClockBeforeEpoch):
 			s.log.Error("no decision: the system clock reads before 1970", "time", res.now.UTC().Format(time.RFC3339))
@@ -252,8 +269,12 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 }
 
 // errBusy: the body budget or the decision slots stayed full for the
-// queue timeout.
-var errBusy = errors.New("busy")
+// queue timeout. errBudgetFull and errSlotsFull say which.
+var (
+	errBusy       = errors.New("busy")
+	errBudgetFull = fmt.Errorf("%w: the request-body budget is full", errBusy)
+	errSlotsFull  = fmt.Errorf("%w: every decision slot is taken", errBusy)
+)
 
 // errClientClosed: the request was cancelled, its client gone, before a
 // decision was made; none is.
@@ -282,7 +303,7 @@ type budgeted struct {
 
 func (b *budgeted) reserve(n int64) error {
 	if !b.s.wait(b.ctx, func(ctx context.Context) error { return b.s.bodyBudget.Acquire(ctx, n) }) {
-		return errBusy
+		return errBudgetFull
 	}
 	b.held += n
 	return nil
@@ -300,9 +321,12 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 			}
 			return nil, err
 		}
-		// A chunk at most, and no more than the declared length and one
-		// byte (to see the end), so a small body gets a small buffer.
-		size := int64(bodyChunk)
+		// What a body holds grows with what it has sent: the first chunk
+		// is small, and each after is as large as the body so far, up to
+		// bodyChunk. So a body holds at most twice what it has sent, and
+		// a first chunk. No chunk exceeds the declared length and one
+		// byte (to see the end).
+		size := min(max(int64(firstBodyChunk), int64(total)), bodyChunk)
 		if b.declared >= 0 {
 			if int64(total) >= b.declared {
 				return nil, errBodyLength // a byte beyond the declared length
@@ -343,6 +367,29 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 	b.s.bodyBudget.Release(chunkBytes)
 	b.held -= chunkBytes
 	return body, nil
+}
+
+// stallReader reads a request body under two deadlines: the whole body
+// by end, and each read within stall of the one before, so that a body
+// that trickles is cut off long before end.
+type stallReader struct {
+	r       io.Reader
+	rc      *http.ResponseController // nil: deadlines cannot be set
+	end     time.Time
+	stall   time.Duration
+	stalled bool // the deadline that passed was the stall deadline
+}
+
+func (sr *stallReader) Read(p []byte) (int, error) {
+	if sr.rc != nil {
+		deadline := time.Now().Add(sr.stall)
+		sr.stalled = deadline.Before(sr.end)
+		if !sr.stalled {
+			deadline = sr.end
+		}
+		sr.rc.SetReadDeadline(deadline)
+	}
+	return sr.r.Read(p)
 }
 
 // fill reads into p until it is full or r ends. Unlike io.ReadFull it
@@ -390,7 +437,7 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 		if ctx.Err() != nil {
 			return res, errClientClosed
 		}
-		return res, errBusy
+		return res, errSlotsFull
 	}
 	defer func() { <-s.slots }()
 	if ctx.Err() != nil {
@@ -415,7 +462,18 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 
 var errClockBeforeEpoch = errors.New("the clock reads before 1970")
 
-var overloaded = apiError{Message: "too many decisions in progress; retry shortly"}
+// busy is the 503 of a request turned away because err's resource stayed
+// full for the queue timeout; it says which, and how large it is.
+func (s *Service) busy(err error) apiError {
+	var what string
+	switch {
+	case errors.Is(err, errBudgetFull):
+		what = fmt.Sprintf("the request-body budget (%d bytes, held by bodies being read and decided) stayed full for %s", s.opts.MaxBodyBytes, s.opts.QueueTimeout)
+	default:
+		what = fmt.Sprintf("all %d decision slots stayed taken for %s", s.opts.MaxConcurrentDecisions, s.opts.QueueTimeout)
+	}
+	return apiError{Message: "busy: " + what + "; retry shortly", busy: true}
+}
 
 func tooLarge(limit int) apiError {
 	return apiError{Message: fmt.Sprintf("request body is larger than the %d-byte limit of this endpoint", limit)}
@@ -507,6 +565,7 @@ type apiError struct {
 	// Offset its byte offset, when the body is at fault.
 	Member string `json:"member,omitempty"`
 	Offset *int64 `json:"offset,omitempty"`
+	busy   bool   // a 503 for a full resource: Retry-After goes with it
 }
 
 func inputError(err error) apiError {
@@ -530,7 +589,7 @@ func (s *Service) clientGone(w http.ResponseWriter, endpoint string) {
 
 func (s *Service) refuse(w http.ResponseWriter, endpoint string, status int, e apiError) {
 	s.metrics.refused.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()
-	if e == overloaded {
+	if e.busy {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeError(w, status, e)

@@ -151,7 +151,8 @@ type Service struct {
 	reloadStartedAt atomic.Int64 // when the last reload started, Unix nanoseconds of the system clock
 	noDeadline      sync.Once    // warns once that bodies have no read deadline
 
-	bodyReadTimeout time.Duration // defaultBodyReadTimeout; tests shorten it
+	bodyReadTimeout  time.Duration // defaultBodyReadTimeout; tests shorten it
+	bodyStallTimeout time.Duration // bodyStallTimeout; tests shorten it
 
 	testHookDecide func()                               // called with a decision slot held; tests only
 	after          func(time.Duration) <-chan time.Time // time.After; tests replace it
@@ -167,7 +168,8 @@ func New(opts Options) (*Service, error) {
 	if opts.Attest.on() && ident.Blank(opts.Attest.KeyID) {
 		return nil, errors.New("the verifier role needs the key id its signatures are made under")
 	}
-	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After, bodyReadTimeout: defaultBodyReadTimeout}
+	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After, bodyReadTimeout: defaultBodyReadTimeout,
+		bodyStallTimeout: bodyStallTimeout}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -710,14 +711,17 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	opts := f.options()
 	opts.MaxConcurrentDecisions = 1
 	opts.QueueTimeout = 20 * time.Millisecond
-	ts := f.startBudgeted(t, opts, 2*heldBytes(f.session))
+	// Room for one held body's first chunk beside another body read whole
+	// (its chunks and their joined copy), but not for a third body beside
+	// two held ones.
+	ts := f.startBudgeted(t, opts, firstBodyChunk+2*heldBytes(f.session)+firstBodyChunk/2)
 	release1, result1 := hold(t, ts, f.session, 1)
 
 	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
 		t.Fatalf("a decision beside a slow client: %d %s", r.status, r.body)
 	}
 	release2, result2 := hold(t, ts, f.session, 2)
-	expectBusy(t, ts, f.session, "a request beyond the budget")
+	expectBusy(t, ts, f.session, "a request beyond the budget", "the request-body budget")
 	// One at a time: with one slot and a 20 ms queue, two decisions at
 	// once could turn one away.
 	for _, held := range []struct {
@@ -735,12 +739,17 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 }
 
 // A connection that declares a large body holds nothing until its first
-// byte, and then one chunk, not what it declares.
+// byte, and then a small first chunk, not what it declares. Issue 14,
+// defect 3: 4,200 connections that each declared 16 MiB and sent one byte
+// used to hold a 64 KiB chunk each, the whole 256 MiB budget, and every
+// real request got 503 while none was in progress. Here 200 such
+// connections, against a 1 MiB budget, leave room for real requests.
 func TestDeclaredLengthIsNotReserved(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
 	opts.QueueTimeout = 20 * time.Millisecond
-	ts := f.startBudgeted(t, opts, 4*bodyChunk)
+	const budget = 1 << 20
+	ts := f.startBudgeted(t, opts, budget)
 	addr := strings.TrimPrefix(ts.url, "http://")
 	declare := func(first string) {
 		c, err := net.Dial("tcp", addr)
@@ -748,33 +757,79 @@ func TestDeclaredLengthIsNotReserved(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
-		fmt.Fprintf(c, "POST /v1/check/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", envelopeLimit(4), first)
+		fmt.Fprintf(c, "POST /v1/gate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", strictjson.MaxInputBytes, first)
 	}
 	for range 10 {
 		declare("") // headers only: nothing reserved
 	}
-	for range 3 {
-		declare("{") // one byte: one chunk
+	const started = 200
+	for range started {
+		declare("{") // one byte: one small first chunk
 	}
-	probe := int64(2 * bodyChunk) // left once the three hold a chunk each: one
-	waitUntil(t, "three started bodies holding the budget", func() bool {
-		if ts.svc.bodyBudget.TryAcquire(probe) {
-			ts.svc.bodyBudget.Release(probe)
+	held := func() int64 {
+		for n := int64(0); n <= budget; n += firstBodyChunk {
+			if !ts.svc.bodyBudget.TryAcquire(budget - n) {
+				continue
+			}
+			ts.svc.bodyBudget.Release(budget - n)
+			return n
+		}
+		return budget
+	}
+	waitUntil(t, "every started body holding its first chunk", func() bool { return held() >= started*firstBodyChunk })
+	if n := held(); n > started*firstBodyChunk {
+		t.Fatalf("%d one-byte bodies hold %d bytes, more than %d each", started, n, firstBodyChunk)
+	}
+	for range 3 {
+		if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
+			t.Fatalf("beside %d stalled 16 MiB declarations: %d %s", started, r.status, r.body)
+		}
+	}
+}
+
+// A body that stops arriving is cut off after the stall timeout, well
+// before the whole body's deadline, and gives its budget back.
+func TestTricklingBodyIsCutOff(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.bodyStallTimeout = 100 * time.Millisecond
+	ts := serveOn(t, svc)
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	fmt.Fprintf(c, "POST /v1/gate HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !bytes.Contains(b, []byte("stopped arriving")) {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("cut off after %s", took)
+	}
+	waitUntil(t, "the budget back", func() bool {
+		if !svc.bodyBudget.TryAcquire(svc.opts.MaxBodyBytes) {
 			return false
 		}
+		svc.bodyBudget.Release(svc.opts.MaxBodyBytes)
 		return true
 	})
-	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 {
-		t.Fatalf("beside 13 idle 64 MiB declarations: %d %s", r.status, r.body)
-	}
 }
 
 // expectBusy sends a gate session that must be turned away as busy: 503,
 // Retry-After, the first such refusal counted.
-func expectBusy(t *testing.T, ts *testServer, session []byte, what string) {
+func expectBusy(t *testing.T, ts *testServer, session []byte, what, resource string) {
 	t.Helper()
 	r := ts.post(t, "/v1/gate", session)
-	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("too many decisions in progress")) {
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("busy: "+resource)) {
 		t.Fatalf("%s: %d %v %s", what, r.status, r.header, r.body)
 	}
 	if got := ts.metric(t, `teegate_refused_requests_total{endpoint="gate",status="503"}`); got != 1 {
@@ -817,7 +872,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	}()
 	<-deciding
 
-	expectBusy(t, ts, f.session, "a second request")
+	expectBusy(t, ts, f.session, "a second request", "all 1 decision slots")
 	letGo()
 	if r := <-held; r.status != 200 {
 		t.Fatalf("held request: %d", r.status)
