@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -109,11 +110,22 @@ type Result struct {
 //     C, which tolerates the grace period.
 //  3. Layer D enforces the runtime decision in the session's mode.
 func (g *Gate) Evaluate(s *Session, now uint64) Result {
+	res, _ := g.EvaluateContext(context.Background(), s, now) // never done: no error
+	return res
+}
+
+// EvaluateContext is Evaluate, abandoned once ctx is done: the token
+// checks, where the time goes, stop between tokens, and it returns ctx's
+// error and no decision. A service bounds each decision's time with it.
+func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Result, error) {
 	if g.verifier != nil {
 		g.verifier.Prune(now)
 	}
 	checker := admission.NewChecker(g.verifier, g.reg, g.ks, g.rev, now)
-	tokens, payloads := g.checkTokens(checker, s.SelectedSigners)
+	tokens, payloads := g.checkTokens(ctx, checker, s.SelectedSigners)
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 
 	runtimeSession := g.runtimeSession(s, payloads, now)
 	rd, signerOf := cohort.CheckRuntimeAttributed(g.reg, runtimeSession, now)
@@ -156,7 +168,7 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 	}
 	runtimeDecision := decision.Decision{Outcome: outcome, Reasons: rt.reasons, ValidatedAtUnix: now}
 
-	ctx := &enforce.Context{
+	ec := &enforce.Context{
 		SessionID:           s.SessionID,
 		CanarySession:       s.Enforcement.CanarySession,
 		SelectedOperatorIDs: make([]string, len(s.SelectedSigners)),
@@ -166,9 +178,9 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 		BreakGlassHistory:   s.Enforcement.BreakGlassHistory,
 	}
 	for i := range s.SelectedSigners {
-		ctx.SelectedOperatorIDs[i] = s.SelectedSigners[i].OperatorID
+		ec.SelectedOperatorIDs[i] = s.SelectedSigners[i].OperatorID
 	}
-	ed := enforce.CheckEnforcement(g.reg, ctx, now)
+	ed := enforce.CheckEnforcement(g.reg, ec, now)
 
 	return Result{
 		Outcome:         ed.Outcome,
@@ -177,7 +189,7 @@ func (g *Gate) Evaluate(s *Session, now uint64) Result {
 		Tokens:          tokens,
 		Runtime:         runtimeDecision,
 		Enforcement:     ed,
-	}
+	}, nil
 }
 
 // runtimeReasons are the reasons of the runtime decision layer D enforces,
@@ -216,8 +228,9 @@ func (rt *runtimeReasons) attribute(final []decision.Reason) []Reason {
 
 // checkTokens runs layer B over every signer's token on g.workers
 // goroutines, returning each decision and each decoded payload (nil when
-// it does not decode).
-func (g *Gate) checkTokens(checker *admission.Checker, signers []Signer) ([]decision.Decision, []*admission.Payload) {
+// it does not decode). Once ctx is done the workers stop, leaving the
+// rest unchecked.
+func (g *Gate) checkTokens(ctx context.Context, checker *admission.Checker, signers []Signer) ([]decision.Decision, []*admission.Payload) {
 	decisions := make([]decision.Decision, len(signers))
 	payloads := make([]*admission.Payload, len(signers))
 	// Each worker takes the next unchecked token until none is left: no
@@ -227,7 +240,7 @@ func (g *Gate) checkTokens(checker *admission.Checker, signers []Signer) ([]deci
 	work := func() {
 		for {
 			i := int(next.Add(1) - 1)
-			if i >= len(signers) {
+			if i >= len(signers) || ctx.Err() != nil {
 				return
 			}
 			decisions[i], payloads[i] = checker.CheckPayload(&signers[i].Token)

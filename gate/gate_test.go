@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -297,5 +299,20 @@ func TestGatesShareAVerifier(t *testing.T) {
 	}
 	if g := New(sc.reg, sc.ks, sc.rev, Options{Verifier: v, NoCache: true}); g.verifier != nil {
 		t.Fatal("NoCache did not win over a shared verifier")
+	}
+}
+
+// A done context abandons the evaluation: an error, and no decision.
+func TestEvaluateContextAbandons(t *testing.T) {
+	sc := newScenario(t, 10, 3)
+	g := New(sc.reg, sc.ks, sc.rev, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := g.EvaluateContext(ctx, sc.session, testNow)
+	if !errors.Is(err, context.Canceled) || res.Outcome != "" || res.Reasons != nil {
+		t.Fatalf("a cancelled evaluation: %v, %+v", err, res)
+	}
+	if res, err := g.EvaluateContext(context.Background(), sc.session, testNow); err != nil || !res.Admits() {
+		t.Fatalf("%v %+v", err, res)
 	}
 }

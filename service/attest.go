@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -37,7 +38,7 @@ const attestBodyLimit = strictjson.MaxInputBytes + 1024
 // decideAttest decides an attest request, {"payload_json": "...",
 // "evidence": {...}}: the decision, with this verifier's signature entry
 // when it allows.
-func (s *Service) decideAttest(body []byte, snap *snapshot, now uint64) (*made, error) {
+func (s *Service) decideAttest(_ context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	env, err := strictjson.SplitEnvelope(requestFile, body, attestBodyLimit, memberPayloadJSON, memberEvidence)
 	if err != nil {
 		return nil, err

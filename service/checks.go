@@ -2,6 +2,7 @@ package service
 
 import (
 	"bytes"
+	"context"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -115,7 +116,7 @@ func (b *checkBody) made(d decision.Decision, layer gate.Layer, sessionID string
 	return m
 }
 
-func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made, error) {
+func (s *Service) checkRegistry(_ context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	b, err := s.splitCheckBody(body, snap, registryCheckMembers)
 	if err != nil {
 		return nil, err
@@ -139,7 +140,7 @@ func (s *Service) checkRegistry(body []byte, snap *snapshot, now uint64) (*made,
 	return b.made(governance.CheckRegistry(reg, log, now), layerRegistry, ""), nil
 }
 
-func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, error) {
+func (s *Service) checkToken(_ context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	b, err := s.splitCheckBody(body, snap, tokenCheckMembers)
 	if err != nil {
 		return nil, err
@@ -173,7 +174,7 @@ func (s *Service) checkToken(body []byte, snap *snapshot, now uint64) (*made, er
 	return b.made(v.CheckToken(reg, ks, tok, rev, now), gate.LayerToken, ""), nil
 }
 
-func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, error) {
+func (s *Service) checkRuntime(_ context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	b, err := s.splitCheckBody(body, snap, runtimeCheckMembers)
 	if err != nil {
 		return nil, err
@@ -184,6 +185,9 @@ func (s *Service) checkRuntime(body []byte, snap *snapshot, now uint64) (*made, 
 	}
 	session, err := carried(b, memberSession, cohort.DecodeSessionDenylistOptional)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.cohortSize("/"+memberSession+"/selected_signers", len(session.SelectedSigners)); err != nil {
 		return nil, err
 	}
 	// The denylist is the revocation state: the service's own, as the
@@ -232,7 +236,7 @@ func topMemberOffset(doc []byte, name string) int64 {
 	return -1
 }
 
-func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*made, error) {
+func (s *Service) checkEnforcement(_ context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	b, err := s.splitCheckBody(body, snap, enforcementCheckMembers)
 	if err != nil {
 		return nil, err
@@ -243,6 +247,9 @@ func (s *Service) checkEnforcement(body []byte, snap *snapshot, now uint64) (*ma
 	}
 	ctx, err := carried(b, memberContext, enforce.DecodeContext)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.cohortSize("/"+memberContext+"/selected_operator_ids", len(ctx.SelectedOperatorIDs)); err != nil {
 		return nil, err
 	}
 	// The runtime decision it enforces is the caller's word.

@@ -111,7 +111,7 @@ func methodNotAllowed(allowed ...string) http.Handler {
 type decider struct {
 	endpoint string
 	limit    int
-	decide   func(body []byte, snap *snapshot, now uint64) (*made, error)
+	decide   func(ctx context.Context, body []byte, snap *snapshot, now uint64) (*made, error)
 }
 
 // made is a decision as the service delivers and records it.
@@ -228,6 +228,10 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		case errors.Is(err, errBusy):
 			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, s.busy(err))
 			return
+		case errors.Is(err, errDecisionTimeout):
+			s.log.Warn("no decision: it took longer than the decision timeout", "endpoint", d.endpoint, "timeout", s.opts.DecisionTimeout, "body_bytes", len(body))
+			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, apiError{Message: fmt.Sprintf("the decision did not finish within %s, so none is given", s.opts.DecisionTimeout)})
+			return
 		case errors.Is(err, errClockBeforeEpoch):
 			s.log.Error("no decision: the system clock reads before 1970", "time", res.now.UTC().Format(time.RFC3339))
 			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, apiError{Message: "the service's clock reads before 1970; it makes no decision"})
@@ -271,9 +275,10 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 // errBusy: the body budget or the decision slots stayed full for the
 // queue timeout. errBudgetFull and errSlotsFull say which.
 var (
-	errBusy       = errors.New("busy")
-	errBudgetFull = fmt.Errorf("%w: the request-body budget is full", errBusy)
-	errSlotsFull  = fmt.Errorf("%w: every decision slot is taken", errBusy)
+	errBusy           = errors.New("busy")
+	errBudgetFull     = fmt.Errorf("%w: the request-body budget is full", errBusy)
+	errSlotsFull      = fmt.Errorf("%w: every decision slot is taken", errBusy)
+	errHeavyLanesFull = fmt.Errorf("%w: every heavy lane is taken", errBusy)
 )
 
 // errClientClosed: the request was cancelled, its client gone, before a
@@ -426,18 +431,32 @@ type decided struct {
 // decideInSlot decodes and decides body holding a decision slot, which it
 // gives back however deciding ends, panics included.
 func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res decided, err error) {
-	if !s.wait(ctx, func(ctx context.Context) error {
-		select {
-		case s.slots <- struct{}{}:
+	take := func(slots chan struct{}, full error) error {
+		if s.wait(ctx, func(ctx context.Context) error {
+			select {
+			case slots <- struct{}{}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}) {
 			return nil
-		case <-ctx.Done():
-			return ctx.Err()
 		}
-	}) {
 		if ctx.Err() != nil {
-			return res, errClientClosed
+			return errClientClosed
 		}
-		return res, errSlotsFull
+		return full
+	}
+	// A heavy body takes a heavy lane first, so that a few of them never
+	// hold every decision slot: light requests keep the rest.
+	if len(body) > heavyBodyBytes {
+		if err := take(s.heavyLanes, errHeavyLanesFull); err != nil {
+			return res, err
+		}
+		defer func() { <-s.heavyLanes }()
+	}
+	if err := take(s.slots, errSlotsFull); err != nil {
+		return res, err
 	}
 	defer func() { <-s.slots }()
 	if ctx.Err() != nil {
@@ -452,7 +471,15 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 	if res.now.Unix() < 0 {
 		return res, errClockBeforeEpoch
 	}
-	if res.made, err = d.decide(body, res.snap, uint64(res.now.Unix())); err != nil {
+	dctx, cancel := context.WithTimeoutCause(ctx, s.opts.DecisionTimeout, errDecisionTimeout)
+	defer cancel()
+	if res.made, err = d.decide(dctx, body, res.snap, uint64(res.now.Unix())); err != nil {
+		switch {
+		case errors.Is(context.Cause(dctx), errDecisionTimeout):
+			return res, errDecisionTimeout
+		case ctx.Err() != nil:
+			return res, errClientClosed
+		}
 		return res, err
 	}
 	res.out, err = res.made.result.Marshal()
@@ -462,6 +489,15 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 
 var errClockBeforeEpoch = errors.New("the clock reads before 1970")
 
+// errDecisionTimeout: the decision took longer than DecisionTimeout and
+// was abandoned; none is given.
+var errDecisionTimeout = errors.New("the decision took too long")
+
+// heavyBodyBytes is the body size past which a request is heavy: about
+// 180 signers of a gate session (a 100-signer session is about 110 KB).
+// Heavy requests take a heavy lane as well as a decision slot.
+const heavyBodyBytes = 256 << 10
+
 // busy is the 503 of a request turned away because err's resource stayed
 // full for the queue timeout; it says which, and how large it is.
 func (s *Service) busy(err error) apiError {
@@ -469,6 +505,8 @@ func (s *Service) busy(err error) apiError {
 	switch {
 	case errors.Is(err, errBudgetFull):
 		what = fmt.Sprintf("the request-body budget (%d bytes, held by bodies being read and decided) stayed full for %s", s.opts.MaxBodyBytes, s.opts.QueueTimeout)
+	case errors.Is(err, errHeavyLanesFull):
+		what = fmt.Sprintf("all %d lanes for bodies over %d bytes stayed taken for %s", cap(s.heavyLanes), heavyBodyBytes, s.opts.QueueTimeout)
 	default:
 		what = fmt.Sprintf("all %d decision slots stayed taken for %s", s.opts.MaxConcurrentDecisions, s.opts.QueueTimeout)
 	}
@@ -610,12 +648,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decideGate decides a gate session against the documents in force. A
 // session that is not mid_session is rejected while the service's denylist
 // is stale, whatever its enforcement mode (CodeDenylistStaleAtSessionStart).
-func (s *Service) decideGate(body []byte, snap *snapshot, now uint64) (*made, error) {
+func (s *Service) decideGate(ctx context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	session, err := gate.DecodeSession(requestFile, body)
 	if err != nil {
 		return nil, err
 	}
-	res := snap.gate.Evaluate(session, now)
+	if err := s.cohortSize("/selected_signers", len(session.SelectedSigners)); err != nil {
+		return nil, err
+	}
+	res, err := snap.gate.EvaluateContext(ctx, session, now)
+	if err != nil {
+		return nil, err
+	}
 	phase, _ := cohort.ParsePhase(session.Phase) // an unknown phase is a session start
 	starting := phase == cohort.PhaseSessionStart
 	// Only the final outcome and reasons change; res.Enforcement stays layer
@@ -625,10 +669,83 @@ func (s *Service) decideGate(body []byte, snap *snapshot, now uint64) (*made, er
 		res.Reasons = append([]gate.Reason{{Layer: LayerService, Code: CodeDenylistStaleAtSessionStart,
 			Detail: staleDetail(snap, age, now) + "; a session may not start on it in any enforcement mode"}}, res.Reasons...)
 	}
-	m := &made{result: res, outcome: res.Outcome, sessionID: session.SessionID,
+	answer := capSignerReasons(res)
+	m := &made{result: answer, outcome: res.Outcome, sessionID: session.SessionID,
 		used: []Document{DocRegistry, DocKeyset, DocRevocationRegistry}}
-	for _, r := range res.Reasons {
+	for _, r := range answer.Reasons {
 		m.reasons = append(m.reasons, layerCode{layer: r.Layer, code: r.Code})
 	}
 	return m, nil
+}
+
+// cohortSize refuses a cohort larger than the service decides: one gate
+// decision verifies every signer's token, so the cohort bounds its work.
+func (s *Service) cohortSize(pointer string, n int) error {
+	if n <= s.opts.MaxSigners {
+		return nil
+	}
+	return &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: pointer, Offset: -1,
+		Msg: fmt.Sprintf("%d signers, more than this service decides on (%d, --max-signers)", n, s.opts.MaxSigners)}
+}
+
+// MaxReasonsPerSigner bounds the reasons a gate answer gives for one
+// signer. A token yields a few reasons at most, but one with thousands of
+// signatures under one key id yields one reason each; the answer keeps the
+// first ones and says how many it left out.
+const MaxReasonsPerSigner = 16
+
+// gateAnswer is the gate's decision as the service answers it: the CLI's,
+// byte for byte, unless a signer had more than MaxReasonsPerSigner
+// reasons; then the rest are left out and reasons_omitted says so.
+type gateAnswer struct {
+	gate.Result    `json:",inline"`
+	ReasonsOmitted *reasonsOmitted `json:"reasons_omitted,omitempty"`
+}
+
+type reasonsOmitted struct {
+	PerSignerLimit int `json:"per_signer_limit"`
+	Reasons        int `json:"reasons"`
+	Signers        int `json:"signers"`
+}
+
+func (a gateAnswer) Marshal() ([]byte, error) {
+	if a.ReasonsOmitted == nil {
+		return a.Result.Marshal()
+	}
+	return decision.MarshalIndent(a)
+}
+
+func capSignerReasons(res gate.Result) gateAnswer {
+	counts := map[string]int{}
+	over := false
+	for _, r := range res.Reasons {
+		if r.Signer == "" {
+			continue
+		}
+		if counts[r.Signer]++; counts[r.Signer] > MaxReasonsPerSigner {
+			over = true
+		}
+	}
+	if !over {
+		return gateAnswer{Result: res}
+	}
+	om := &reasonsOmitted{PerSignerLimit: MaxReasonsPerSigner}
+	kept := make([]gate.Reason, 0, len(res.Reasons))
+	given := map[string]int{}
+	for _, r := range res.Reasons {
+		if r.Signer != "" {
+			if given[r.Signer]++; given[r.Signer] > MaxReasonsPerSigner {
+				om.Reasons++
+				continue
+			}
+		}
+		kept = append(kept, r)
+	}
+	for _, n := range counts {
+		if n > MaxReasonsPerSigner {
+			om.Signers++
+		}
+	}
+	res.Reasons = kept
+	return gateAnswer{Result: res, ReasonsOmitted: om}
 }

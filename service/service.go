@@ -61,6 +61,15 @@ type Options struct {
 	// the documents (DefaultReloadTimeout). One that takes longer is
 	// reported as stuck; the set in force stays.
 	ReloadTimeout time.Duration
+	// MaxSigners bounds the cohort of a gate session, a runtime session
+	// and an enforcement context (DefaultMaxSigners); a larger one is a
+	// 400. A gate decision verifies every signer's token, so this bounds
+	// its work.
+	MaxSigners int
+	// DecisionTimeout bounds the time of one decision once it holds a
+	// slot (DefaultDecisionTimeout): a gate evaluation past it is
+	// abandoned and answered 503, no decision.
+	DecisionTimeout time.Duration
 	// MaxConcurrentDecisions bounds the requests decided at once, and so
 	// the memory their bodies hold (DefaultMaxConcurrentDecisions).
 	MaxConcurrentDecisions int
@@ -100,6 +109,13 @@ const (
 	// DefaultReloadInterval: the plan allows a denylist at most 60 s old at
 	// session start; polling every 2 s spends little of that budget.
 	DefaultReloadInterval = 2 * time.Second
+	// DefaultMaxSigners: tBTC signing cohorts are about a hundred signers;
+	// a thousand leaves room for every cohort the plan foresees, and a
+	// cold thousand-signer gate takes about a second on two cores.
+	DefaultMaxSigners = 1000
+	// DefaultDecisionTimeout: five times the slowest legitimate decision
+	// (a cold thousand-signer gate on two cores).
+	DefaultDecisionTimeout = 5 * time.Second
 	// DefaultReloadTimeout: a reload reads four files of at most 16 MiB
 	// and checks them in well under a second; ten seconds is a file that
 	// does not answer.
@@ -144,6 +160,7 @@ type Service struct {
 	metrics    *metrics
 	verifier   *admission.Verifier
 	slots      chan struct{}
+	heavyLanes chan struct{} // taken, before a slot, by bodies over heavyBodyBytes
 	bodyBudget *semaphore.Weighted
 	draining   atomic.Bool
 
@@ -200,6 +217,14 @@ func New(opts Options) (*Service, error) {
 		s.opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	s.slots = make(chan struct{}, s.opts.MaxConcurrentDecisions)
+	// A quarter of the slots, at least one, for heavy bodies.
+	s.heavyLanes = make(chan struct{}, max(1, s.opts.MaxConcurrentDecisions/4))
+	if s.opts.MaxSigners <= 0 {
+		s.opts.MaxSigners = DefaultMaxSigners
+	}
+	if s.opts.DecisionTimeout <= 0 {
+		s.opts.DecisionTimeout = DefaultDecisionTimeout
+	}
 	if s.opts.MaxBodyBytes <= 0 {
 		s.opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}

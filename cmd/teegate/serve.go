@@ -22,7 +22,7 @@ import (
 // expose it, behind whatever authentication the deployment provides.
 const defaultListen = "127.0.0.1:8340"
 
-const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--decision-log-timeout <duration>] [--reload-interval <duration>] [--max-concurrent <n>] [--drain-delay <duration>] [--request-documents refuse|allow] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--decision-log-timeout <duration>] [--reload-interval <duration>] [--max-concurrent <n>] [--max-signers <n>] [--decision-timeout <duration>] [--drain-delay <duration>] [--request-documents refuse|allow] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
 
 // opsLogTimeout bounds each write of the operational log to stderr; a
 // line that takes longer is dropped rather than hang the service.
@@ -31,6 +31,10 @@ const opsLogTimeout = 2 * time.Second
 // minDecisionLogTimeout keeps a mistyped bound (1ns) from withholding
 // every decision.
 const minDecisionLogTimeout = 10 * time.Millisecond
+
+// minDecisionTimeout keeps a mistyped bound from abandoning every
+// decision.
+const minDecisionTimeout = 100 * time.Millisecond
 
 // minReloadInterval keeps a mistyped interval (1ns) from turning the poll
 // into a busy loop.
@@ -43,7 +47,7 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	a := checkArgs{
 		usage:    serveUsage,
 		required: []string{"--registry", "--keyset", "--revocation-registry"},
-		optional: []string{"--listen", "--decision-log", "--decision-log-timeout", "--reload-interval", "--max-concurrent", "--drain-delay", "--request-documents",
+		optional: []string{"--listen", "--decision-log", "--decision-log-timeout", "--reload-interval", "--max-concurrent", "--max-signers", "--decision-timeout", "--drain-delay", "--request-documents",
 			"--attest-policy", "--attest-key", "--attest-key-id"},
 	}
 	if err := a.parse(args); err != nil {
@@ -102,6 +106,20 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 		log.Warn("--request-documents allow: checks may bring their own governed documents; their answers are advisory, never admission decisions")
 	default:
 		return a.fail(stderr, errUsage{"invalid value for --request-documents: want allow or refuse"})
+	}
+	if v, ok := a.values["--max-signers"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return a.fail(stderr, errUsage{"invalid value for --max-signers: want a positive integer"})
+		}
+		opts.MaxSigners = n
+	}
+	if v, ok := a.values["--decision-timeout"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < minDecisionTimeout {
+			return a.fail(stderr, errUsage{"invalid value for --decision-timeout: want a duration of at least 100ms, such as 5s"})
+		}
+		opts.DecisionTimeout = d
 	}
 	if v, ok := a.values["--max-concurrent"]; ok {
 		n, err := strconv.Atoi(v)
