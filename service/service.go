@@ -140,6 +140,10 @@ var minBodyBudget = int64(2*envelopeLimit(4) + bodyChunk)
 // request bodies in memory.
 func DefaultMaxConcurrentDecisions() int { return 4 * runtime.GOMAXPROCS(0) }
 
+// idleCloseGrace is how long, at shutdown, an idle keep-alive connection
+// may still bring a request, already on its way, before it is closed.
+const idleCloseGrace = 100 * time.Millisecond
+
 // HTTP server timeouts. Bodies are at most a few tens of megabytes and
 // decisions take at most seconds, so anything slower is a stuck or hostile
 // client.
@@ -362,12 +366,15 @@ func (s *Service) lastReloadError() *ReloadError { return s.store.lastErr.Load()
 // for change meanwhile. It then stops accepting connections, reports not
 // ready, and waits up to ShutdownTimeout for requests in flight to finish.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	conns := newConns()
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           conns.closeWhenClosing(s.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         conns.track,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	pollDone := make(chan struct{})
@@ -381,7 +388,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	defer func() { stopPoll(); <-pollDone }()
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(jsonErrorListener{ln}) }()
 	s.log.Info("serving", "address", ln.Addr().String())
 	select {
 	case err := <-served:
@@ -398,10 +405,26 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.log.Info("shutting down; finishing requests in flight", "timeout", s.opts.ShutdownTimeout)
+	// Stop accepting first: a client turned away now is refused a
+	// connection, never reset on one. Then every answer closes its
+	// connection, and idle keep-alive connections get a short grace in
+	// which a request already sent is still answered; quiet ones close
+	// cleanly. Only then does http.Server.Shutdown close what is left.
+	ln.Close()
+	serr := <-served
+	conns.mu.Lock()
+	conns.closing = true
+	conns.mu.Unlock()
+	given := map[net.Conn]bool{}
+	tick := time.NewTicker(10 * time.Millisecond)
+	for start := time.Now(); conns.closeIdle(idleCloseGrace, given) && time.Since(start) < 2*idleCloseGrace; {
+		<-tick.C
+	}
+	tick.Stop()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
-	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+	if !errors.Is(serr, net.ErrClosed) && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
 	if err != nil {
