@@ -38,8 +38,10 @@ Usage:
                --session <path> [--now-unix <seconds>]
   teegate serve --registry <path> --keyset <path> --revocation-registry <path>
                 [--listen <host:port>] [--decision-log <path>|-]
-                [--reload-interval <duration>] [--max-concurrent <n>]
-                [--drain-delay <duration>] [--request-documents refuse|allow]
+                [--decision-log-timeout <duration>] [--reload-interval <duration>]
+                [--max-concurrent <n>] [--max-signers <n>]
+                [--decision-timeout <duration>] [--drain-delay <duration>]
+                [--request-documents refuse|allow]
                 [--attest-policy <path> --attest-key <path>
                  --attest-key-id <id>] [--now-unix <seconds>]
   teegate keygen --out <path>

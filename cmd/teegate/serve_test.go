@@ -175,6 +175,14 @@ func TestServeCommandRefuses(t *testing.T) {
 			"invalid value for --drain-delay"},
 		{"bad request-documents", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--request-documents", "maybe"},
 			"invalid value for --request-documents"},
+		{"bad max-signers", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--max-signers", "0"},
+			"invalid value for --max-signers"},
+		{"bad decision timeout", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--decision-timeout", "1ms"},
+			"invalid value for --decision-timeout"},
+		{"bad decision log timeout", []string{"serve", "--registry", "r", "--keyset", "k", "--revocation-registry", "v", "--decision-log-timeout", "soon"},
+			"invalid value for --decision-log-timeout"},
+		{"a FIFO as a document", []string{"serve", "--registry", "../../examples/registry.json", "--keyset", "../../examples/gate/keyset.json", "--revocation-registry", fifo(t)},
+			"not a regular file (a FIFO)"},
 		{"missing file", []string{"serve", "--registry", "../../examples/registry.json", "--keyset", "nope.json", "--revocation-registry", "v"},
 			"failed to read file [nope.json]"},
 		{"rejected registry", []string{"serve", "--registry", "../../examples/registry-rejected.json", "--keyset", "../../examples/gate/keyset.json",
@@ -250,4 +258,14 @@ func TestServeAttestRole(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Teegate-Decision") != "allow" || !strings.Contains(string(body), `"verifier_key_id": "vk-b"`) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
+}
+
+// fifo makes a named pipe, which no one writes to.
+func fifo(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fifo.json")
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
