@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/teegate/teegate/decision"
@@ -25,7 +26,7 @@ type conns struct {
 	state map[net.Conn]http.ConnState
 	// closing is set once the listener is closed: every answer from then
 	// on closes its connection (Connection: close).
-	closing bool
+	closing atomic.Bool
 }
 
 func newConns() *conns { return &conns{state: map[net.Conn]http.ConnState{}} }
@@ -40,12 +41,6 @@ func (c *conns) track(conn net.Conn, st http.ConnState) {
 	default:
 		c.state[conn] = st
 	}
-}
-
-func (c *conns) isClosing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
 }
 
 // closeIdle gives every idle connection a read deadline grace from now,
@@ -76,7 +71,7 @@ func (c *conns) closeIdle(grace time.Duration, given map[net.Conn]bool) bool {
 // to close.
 func (c *conns) closeWhenClosing(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c.isClosing() {
+		if c.closing.Load() {
 			w.Header().Set("Connection", "close")
 		}
 		h.ServeHTTP(w, r)

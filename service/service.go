@@ -412,9 +412,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	// cleanly. Only then does http.Server.Shutdown close what is left.
 	ln.Close()
 	serr := <-served
-	conns.mu.Lock()
-	conns.closing = true
-	conns.mu.Unlock()
+	conns.closing.Store(true)
 	given := map[net.Conn]bool{}
 	tick := time.NewTicker(10 * time.Millisecond)
 	for start := time.Now(); conns.closeIdle(idleCloseGrace, given) && time.Since(start) < 2*idleCloseGrace; {

@@ -711,10 +711,8 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 	opts := f.options()
 	opts.MaxConcurrentDecisions = 1
 	opts.QueueTimeout = 20 * time.Millisecond
-	// Room for one held body's first chunk beside another body read whole
-	// (its chunks and their joined copy), but not for a third body beside
-	// two held ones.
-	ts := f.startBudgeted(t, opts, firstBodyChunk+2*heldBytes(f.session)+firstBodyChunk/2)
+	// The session fits one first chunk: two held bodies fill the budget.
+	ts := f.startBudgeted(t, opts, 2*heldBytes(f.session))
 	release1, result1 := hold(t, ts, f.session, 1)
 
 	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
@@ -742,8 +740,9 @@ func TestSlowClientsHoldOnlyTheBodyBudget(t *testing.T) {
 // byte, and then a small first chunk, not what it declares. Issue 14,
 // defect 3: 4,200 connections that each declared 16 MiB and sent one byte
 // used to hold a 64 KiB chunk each, the whole 256 MiB budget, and every
-// real request got 503 while none was in progress. Here 200 such
-// connections, against a 1 MiB budget, leave room for real requests.
+// real request got 503 while none was in progress. Here 50 such
+// connections, against a 1 MiB budget, leave room for real requests (they
+// held 3.2 MiB before).
 func TestDeclaredLengthIsNotReserved(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
@@ -762,7 +761,7 @@ func TestDeclaredLengthIsNotReserved(t *testing.T) {
 	for range 10 {
 		declare("") // headers only: nothing reserved
 	}
-	const started = 200
+	const started = 50
 	for range started {
 		declare("{") // one byte: one small first chunk
 	}

@@ -9,6 +9,7 @@
 package bounded
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -36,9 +37,10 @@ func New(w io.Writer, timeout time.Duration) *Writer {
 }
 
 // Write writes p whole, as io.Writer does, or fails within the bound. p is
-// copied first: the write may outlive the call.
+// copied first: the write may outlive the call, and io.Writer lets the
+// caller reuse p once Write returns.
 func (b *Writer) Write(p []byte) (int, error) {
-	if err := b.WriteLate(p, nil); err != nil {
+	if err := b.WriteLate(bytes.Clone(p), nil); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -47,7 +49,8 @@ func (b *Writer) Write(p []byte) (int, error) {
 // WriteLate writes p whole within the bound. If the write is still under
 // way at the bound, WriteLate returns an error wrapping ErrTimeout, and
 // late, if not nil, is called with the write's own result once it
-// returns: the bytes may have been written after all.
+// returns: the bytes may have been written after all. p is the write's
+// until then: the caller must not modify it after the call.
 func (b *Writer) WriteLate(p []byte, late func(error)) error {
 	timer := time.NewTimer(b.timeout)
 	defer timer.Stop()
@@ -75,7 +78,6 @@ func (b *Writer) TryWrite(p []byte, late func(error)) error {
 // write writes p holding the turn, which it gives back when the write
 // returns, however late.
 func (b *Writer) write(p []byte, deadline <-chan time.Time, late func(error)) error {
-	p = append([]byte(nil), p...)
 	done := make(chan error, 1)
 	go func() {
 		_, err := b.w.Write(p)

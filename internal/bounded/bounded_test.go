@@ -26,11 +26,9 @@ func TestWriteReturnsAtItsBound(t *testing.T) {
 	w := &stuckWriter{release: make(chan struct{})}
 	b := New(w, 20*time.Millisecond)
 	lateErr := make(chan error, 1)
-	line := []byte("line one\n")
-	if err := b.WriteLate(line, func(err error) { lateErr <- err }); !errors.Is(err, ErrTimeout) {
+	if err := b.WriteLate([]byte("line one\n"), func(err error) { lateErr <- err }); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("a stuck write returned %v, want ErrTimeout", err)
 	}
-	copy(line, "clobbered") // the caller may reuse its buffer: the write has a copy
 	if err := b.TryWrite([]byte("x"), nil); !errors.Is(err, ErrBusy) {
 		t.Fatalf("TryWrite behind a stuck write: %v, want ErrBusy", err)
 	}
@@ -60,5 +58,24 @@ func TestWriteErrorsPassThrough(t *testing.T) {
 	}
 	if err := b.TryWrite([]byte("x"), nil); err == nil || err.Error() != "broken pipe" {
 		t.Fatalf("%v", err)
+	}
+}
+
+// Write copies its bytes: the write may outlive the call, and io.Writer
+// lets the caller reuse its buffer once Write returns.
+func TestWriteCopies(t *testing.T) {
+	w := &stuckWriter{release: make(chan struct{})}
+	b := New(w, 200*time.Millisecond)
+	line := []byte("line one\n")
+	if _, err := b.Write(line); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	copy(line, "clobbered")
+	close(w.release)
+	if _, err := b.Write([]byte("line two\n")); err != nil { // after the first, which holds the turn
+		t.Fatal(err)
+	}
+	if got := w.buf.String(); got != "line one\nline two\n" {
+		t.Fatalf("written %q", got)
 	}
 }
