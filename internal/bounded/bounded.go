@@ -2,10 +2,12 @@
 // reader stopped reading, a hung network mount. A Writer gives each write a
 // bound in time, so that its caller can fail instead of hanging with it.
 //
-// Writes are serialised, in the order they obtain their turn. A write that
-// passes its bound is not cancelled (nothing can cancel a blocked write(2));
-// it goes on in the background, holding the turn, and the writes after it
-// fail at their own bound, or at once with TryWrite.
+// One goroutine writes, in the order writes are queued; writes queued
+// while another is under way go out together, in one call to the
+// underlying writer. A write that passes its bound is not cancelled
+// (nothing can cancel a blocked write(2)): its caller stops waiting, and
+// the bytes may still be written later. The goroutine ends after a second
+// with nothing to write, and starts again with the next write.
 package bounded
 
 import (
@@ -13,27 +15,57 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // ErrTimeout is the cause of a write that did not return within its bound.
 var ErrTimeout = errors.New("the write did not return in time")
 
-// ErrBusy is the cause of a TryWrite refused because a write is under way.
+// ErrBusy is the cause of a TryWrite refused because a write is under way,
+// or of a write refused because too many are queued.
 var ErrBusy = errors.New("an earlier write has not returned")
 
-// Writer is a bounded writer over W. Its zero value is not usable; build
-// it with New.
+// Batch bounds: how many queued writes, and how many bytes, go out in one
+// call to the underlying writer.
+const (
+	maxQueued     = 1024
+	maxBatchBytes = 256 << 10
+	idleExit      = time.Second
+)
+
+// Writer is a bounded writer over W. Build it with New.
 type Writer struct {
 	w       io.Writer
 	timeout time.Duration
-	turn    chan struct{} // held by the write in progress
+	queue   chan *write
+	busy    atomic.Bool // the goroutine is in a call to w.Write
+
+	mu      sync.Mutex // guards running, and orders queueing against the goroutine's exit
+	running bool
 }
 
-// New returns a Writer over w whose writes, waiting for their turn
-// included, return within timeout.
+// A write's state moves from pending to writing (taken by the goroutine)
+// to done; or to abandoned, by a caller whose bound passed first.
+const (
+	pending int32 = iota
+	writing
+	done
+	abandoned
+)
+
+type write struct {
+	p      []byte
+	late   func(error)
+	state  atomic.Int32
+	result chan error // buffered: the goroutine never waits on it
+}
+
+// New returns a Writer over w whose writes, waiting in the queue included,
+// return within timeout.
 func New(w io.Writer, timeout time.Duration) *Writer {
-	return &Writer{w: w, timeout: timeout, turn: make(chan struct{}, 1)}
+	return &Writer{w: w, timeout: timeout, queue: make(chan *write, maxQueued)}
 }
 
 // Write writes p whole, as io.Writer does, or fails within the bound. p is
@@ -46,55 +78,120 @@ func (b *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// WriteLate writes p whole within the bound. If the write is still under
-// way at the bound, WriteLate returns an error wrapping ErrTimeout, and
-// late, if not nil, is called with the write's own result once it
-// returns: the bytes may have been written after all. p is the write's
-// until then: the caller must not modify it after the call.
+// WriteLate writes p whole within the bound. If the write has not
+// returned by then, WriteLate returns an error wrapping ErrTimeout; if the
+// write had begun, late, if not nil, is called with its own result once it
+// returns: the bytes may have been written after all. A write still queued
+// at its bound is dropped, never written. p is the write's: the caller
+// must not modify it after the call.
 func (b *Writer) WriteLate(p []byte, late func(error)) error {
+	wr := &write{p: p, late: late, result: make(chan error, 1)}
+	if !b.enqueue(wr) {
+		return fmt.Errorf("%w: %d writes are queued", ErrBusy, maxQueued)
+	}
 	timer := time.NewTimer(b.timeout)
 	defer timer.Stop()
 	select {
-	case b.turn <- struct{}{}:
+	case err := <-wr.result:
+		return err
 	case <-timer.C:
-		return fmt.Errorf("%w: an earlier write has held the writer for over %s", ErrTimeout, b.timeout)
 	}
-	return b.write(p, timer.C, late)
+	if wr.state.CompareAndSwap(pending, abandoned) {
+		return fmt.Errorf("%w: it waited %s behind an earlier write, and was dropped", ErrTimeout, b.timeout)
+	}
+	if wr.state.CompareAndSwap(writing, abandoned) {
+		return fmt.Errorf("%w: it has not returned after %s", ErrTimeout, b.timeout)
+	}
+	return <-wr.result // done as the bound passed
 }
 
-// TryWrite is WriteLate, but fails at once with ErrBusy, without waiting,
-// while another write is under way.
+// TryWrite is WriteLate, but fails at once with ErrBusy while a write is
+// under way.
 func (b *Writer) TryWrite(p []byte, late func(error)) error {
-	select {
-	case b.turn <- struct{}{}:
-	default:
+	if b.busy.Load() {
 		return ErrBusy
 	}
-	timer := time.NewTimer(b.timeout)
-	defer timer.Stop()
-	return b.write(p, timer.C, late)
+	return b.WriteLate(p, late)
 }
 
-// write writes p holding the turn, which it gives back when the write
-// returns, however late.
-func (b *Writer) write(p []byte, deadline <-chan time.Time, late func(error)) error {
-	done := make(chan error, 1)
-	go func() {
-		_, err := b.w.Write(p)
-		done <- err
-	}()
+func (b *Writer) enqueue(wr *write) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	select {
-	case err := <-done:
-		<-b.turn
-		return err
-	case <-deadline:
-		go func() {
-			err := <-done
-			<-b.turn
-			if late != nil {
-				late(err)
+	case b.queue <- wr:
+	default:
+		return false
+	}
+	if !b.running {
+		b.running = true
+		go b.run()
+	}
+	return true
+}
+
+// run writes what is queued until nothing has been for idleExit.
+func (b *Writer) run() {
+	idle := time.NewTimer(idleExit)
+	defer idle.Stop()
+	var batch []*write
+	var buf []byte
+	for {
+		select {
+		case wr := <-b.queue:
+			batch = append(batch[:0], wr)
+		case <-idle.C:
+			b.mu.Lock()
+			if len(b.queue) == 0 {
+				b.running = false
+				b.mu.Unlock()
+				return
 			}
-		}()
-		return fmt.Errorf("%w: it has not returned after %s", ErrTimeout, b.timeout)
+			b.mu.Unlock()
+			idle.Reset(idleExit)
+			continue
+		}
+		size := len(batch[0].p)
+	more:
+		for size < maxBatchBytes {
+			select {
+			case wr := <-b.queue:
+				batch = append(batch, wr)
+				size += len(wr.p)
+			default:
+				break more
+			}
+		}
+		// Writes whose callers gave up while queued are dropped.
+		taken := batch[:0]
+		for _, wr := range batch {
+			if wr.state.CompareAndSwap(pending, writing) {
+				taken = append(taken, wr)
+			}
+		}
+		if len(taken) == 0 {
+			continue
+		}
+		out := taken[0].p
+		if len(taken) > 1 {
+			buf = buf[:0]
+			for _, wr := range taken {
+				buf = append(buf, wr.p...)
+			}
+			out = buf
+		}
+		b.busy.Store(true)
+		_, err := b.w.Write(out)
+		b.busy.Store(false)
+		for _, wr := range taken {
+			if wr.state.CompareAndSwap(writing, done) {
+				wr.result <- err
+			} else if wr.late != nil {
+				go wr.late(err) // it may write again: not on this goroutine
+			}
+		}
+		if cap(buf) > maxBatchBytes*2 {
+			buf = nil // a huge line once does not stay
+		}
+		idle.Reset(idleExit)
 	}
 }

@@ -3,6 +3,8 @@ package bounded
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,12 +15,14 @@ type stuckWriter struct {
 	release chan struct{}
 	mu      sync.Mutex
 	buf     bytes.Buffer
+	calls   int
 }
 
 func (w *stuckWriter) Write(p []byte) (int, error) {
 	<-w.release
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.calls++
 	return w.buf.Write(p)
 }
 
@@ -76,6 +80,54 @@ func TestWriteCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := w.buf.String(); got != "line one\nline two\n" {
+		t.Fatalf("written %q", got)
+	}
+}
+
+// Writes queued while another is under way go out together, in order, in
+// one call; a late callback may write again.
+func TestQueuedWritesGoOutTogether(t *testing.T) {
+	w := &stuckWriter{release: make(chan struct{})}
+	b := New(w, 5*time.Second)
+	errs := make(chan error, 10)
+	go func() { errs <- b.WriteLate([]byte("0\n"), nil) }()
+	for !b.busy.Load() {
+		time.Sleep(time.Millisecond) // until the first write is under way
+	}
+	for i := 1; i <= 3; i++ {
+		go func() { errs <- b.WriteLate(fmt.Appendf(nil, "%d\n", i), nil) }()
+	}
+	for len(b.queue) < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	close(w.release)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := w.buf.String()
+	if len(got) != 8 || !strings.HasPrefix(got, "0\n") {
+		t.Fatalf("written %q", got)
+	}
+	if w.calls != 2 {
+		t.Fatalf("%d calls to Write, want 2: the three queued in one", w.calls)
+	}
+}
+
+// A callback for a late write can write again without a deadlock.
+func TestLateCallbackWrites(t *testing.T) {
+	w := &stuckWriter{release: make(chan struct{})}
+	b := New(w, 50*time.Millisecond)
+	wrote := make(chan error, 1)
+	if err := b.WriteLate([]byte("late\n"), func(error) { wrote <- b.TryWrite([]byte("after\n"), nil) }); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	close(w.release)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if got := w.buf.String(); got != "late\nafter\n" {
 		t.Fatalf("written %q", got)
 	}
 }
