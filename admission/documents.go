@@ -9,9 +9,6 @@
 package admission
 
 import (
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -72,7 +69,10 @@ type Payload struct {
 type RevocationRegistry struct {
 	DenylistRefreshedAtUnix uint64 `json:"denylist_refreshed_at_unix"`
 	// MinTokenRevocationEpoch, RevokedTokenIDs and RevokedVerifierKeyIDs
-	// may be absent (zero, empty) but not null, as in the reference.
+	// may be absent (zero, empty) but not null, as in the reference. A key
+	// written twice in one map is a duplicate member, an input error, where
+	// the reference keeps the later entry; keys that differ but are equal
+	// once normalised are all kept (normaliseRevocations).
 	MinTokenRevocationEpoch uint64                      `json:"min_token_revocation_epoch"`
 	RevokedTokenIDs         map[string]RevocationRecord `json:"revoked_token_ids"`
 	RevokedVerifierKeyIDs   map[string]RevocationRecord `json:"revoked_verifier_key_ids"`
@@ -93,20 +93,6 @@ type RevocationRecord struct {
 // InForce reports whether the revocation has taken effect at now: one
 // dated later is not yet a revocation.
 func (r RevocationRecord) InForce(now uint64) bool { return r.RevokedAtUnix <= now }
-
-// UnmarshalJSONFrom decodes a record into a zero value. When a revocation
-// map repeats a key, the reference keeps the later entry whole; json v2
-// would merge the two, so that the earlier entry's reason survived beside
-// the later entry's time.
-func (r *RevocationRecord) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	type plain RevocationRecord // without this method
-	var p plain
-	if err := json.UnmarshalDecode(dec, &p); err != nil {
-		return err
-	}
-	*r = RevocationRecord(p)
-	return nil
-}
 
 // RegistryMembers are the registry members layer B reads, and therefore
 // requires; the rest of the registry schema may be absent.

@@ -12,11 +12,12 @@ import (
 
 // FuzzDecode: Decode never panics, fails only with a clean *Error naming
 // the file, and never accepts a document that json v2's strict Unmarshal
-// refuses.
+// refuses, nor one that repeats a name in any object, map keys included.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte(`{"id":null}`))
 	f.Add([]byte(`{"inner":{"until":null,"tags":[null]},"items":[{}],"by_name":{"k":{}}}`))
+	f.Add([]byte(strings.Replace(good, `"by_name":{}`, `"by_name":{"k":{"name":"","count":0,"tags":[]},"k":{"name":"","count":0,"tags":[]}}`, 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var d doc
 		if err := Decode("f.json", data, &d, nil); err != nil {
@@ -29,6 +30,9 @@ func FuzzDecode(f *testing.F) {
 		var plain doc
 		if err := json.Unmarshal(data, &plain, options); err != nil {
 			t.Fatalf("Decode accepted what Unmarshal refuses: %v", err)
+		}
+		if !jsontext.Value(data).IsValid() { // RFC 7493: names unique in each object
+			t.Fatalf("Decode accepted a repeated name: %q", data)
 		}
 	})
 }

@@ -3,13 +3,13 @@
 // The reference checkers decode with serde_json, which ignores unknown
 // members; teegate refuses them, because a typo such as "effective_untill"
 // must never silently drop a bound. Everything else serde_json refuses is
-// refused here too: duplicate members (but not repeated map keys, which the
-// reference allows; json v2 decodes the later entry over the earlier one,
-// so a map value type that must be replaced whole says so itself, as
-// admission.RevocationRecord does), invalid UTF-8 and lone surrogates,
+// refused here too: duplicate members, invalid UTF-8 and lone surrogates,
 // wrong JSON types, numbers that are not unsigned 64-bit integers, null in a
 // member that is not optional, missing required members and trailing data.
-// Unlike serde_json, a struct written as a JSON array is refused.
+// Unlike serde_json, a struct written as a JSON array is refused, and so is
+// a key written twice in a map (an object keyed by data, such as a
+// revocation map): serde_json keeps the later entry, so that the order of
+// two entries decides what the document means.
 //
 // Optional members are the pointer-typed fields of the Go schema: absent and
 // null both leave them nil. Every other member must not be null, and must be
@@ -169,9 +169,8 @@ func Union(sets ...Required) Required {
 }
 
 // options are the decoding rules every input shares. Duplicate names are
-// allowed at this level only because the reference allows repeated keys in
-// maps (revocation maps keep the later entry); the schema pass refuses a
-// duplicate member of any struct.
+// allowed at this level so that the schema pass refuses every duplicate
+// member, of a struct or of a map, with one message and offset convention.
 var options = json.JoinOptions(
 	json.RejectUnknownMembers(true),
 	jsontext.AllowDuplicateNames(true),
@@ -339,13 +338,17 @@ func (w *walker) member(f *field) error {
 	}
 }
 
-// elements checks the values of an array, or of a map's object.
+// elements checks the values of an array, or of a map's object. A map's
+// keys are data, but a key written twice is still a duplicate member, as in
+// any other object: Unmarshal would keep the later entry, so that the order
+// of two entries decided what the document means.
 func (w *walker) elements(n *node) error {
 	open, err := w.dec.ReadToken()
 	if err != nil {
 		return err
 	}
 	end := jsontext.Kind(']')
+	var keys map[string]struct{}
 	if open.Kind() == '{' {
 		end = '}'
 	}
@@ -355,9 +358,18 @@ func (w *walker) elements(n *node) error {
 				fmt.Sprintf("more than %d entries", MaxListLength))
 		}
 		if end == '}' {
-			if _, err := w.dec.ReadToken(); err != nil { // the map key
+			key, err := w.dec.ReadToken()
+			if err != nil {
 				return err
 			}
+			k := key.String() // unescaped, so "t" and "\u0074" are one key
+			if _, dup := keys[k]; dup {
+				return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "duplicate member")
+			}
+			if keys == nil {
+				keys = map[string]struct{}{}
+			}
+			keys[k] = struct{}{}
 		}
 		if err := w.member(n.elem); err != nil {
 			return err

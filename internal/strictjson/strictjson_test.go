@@ -97,16 +97,61 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-// Map keys are data, not members: the reference keeps the later of two
-// equal keys, and so does teegate (layer B's revocation maps rely on it).
-func TestDecodeMapKeepsLaterDuplicate(t *testing.T) {
-	in := strings.Replace(good, `"by_name":{}`, `"by_name":{"k":{"name":"first","count":0,"tags":[]},"k":{"name":"second","count":0,"tags":[]}}`, 1)
+// Map keys are data, but a key written twice is a duplicate member as in any
+// other object: the reference keeps the later entry, so that the order of
+// two entries would decide what the document means.
+func TestDecodeMapRefusesRepeatedKey(t *testing.T) {
+	entry := func(name string) string { return `{"name":"` + name + `","count":0,"tags":[]}` }
+	for _, tc := range []struct {
+		name, byName, pointer string
+	}{
+		{"adjacent", `{"k":` + entry("first") + `,"k":` + entry("second") + `}`, "/by_name/k"},
+		{"apart", `{"k":` + entry("") + `,"j":` + entry("") + `,"k":` + entry("") + `}`, "/by_name/k"},
+		{"escaped", `{"k":` + entry("") + `,"\u006b":` + entry("") + `}`, "/by_name/k"},
+		{"empty key", `{"":` + entry("") + `,"":` + entry("") + `}`, "/by_name/"},
+		{"pointer escapes", `{"a/b~c":` + entry("") + `,"a/b~c":` + entry("") + `}`, "/by_name/a~1b~0c"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := strings.Replace(good, `"by_name":{}`, `"by_name":`+tc.byName, 1)
+			var d doc
+			err := Decode("f.json", []byte(in), &d, nil)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			// The offset is just past the repeated key, as for a repeated
+			// member of a struct.
+			end := strings.LastIndex(in, `":{"name"`) + 1
+			want := fmt.Sprintf("failed to parse JSON file [f.json]: member %q: duplicate member (at byte %d)", tc.pointer, end)
+			if e.Pointer != tc.pointer || e.Offset != int64(end) || e.Error() != want {
+				t.Fatalf("err = %q\nwant  %q", e, want)
+			}
+		})
+	}
+}
+
+// Distinct keys still decode, including keys that differ only in case or
+// whitespace: they are different data.
+func TestDecodeMapDistinctKeys(t *testing.T) {
+	in := strings.Replace(good, `"by_name":{}`, `"by_name":{"k":{"name":"a","count":0,"tags":[]},"K":{"name":"b","count":0,"tags":[]},"k ":{"name":"c","count":0,"tags":[]}}`, 1)
 	var d doc
 	if err := Decode("f.json", []byte(in), &d, nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.ByName) != 1 || d.ByName["k"].Name != "second" {
-		t.Fatalf("by_name = %+v, want the later entry", d.ByName)
+	if len(d.ByName) != 3 || d.ByName["k"].Name != "a" || d.ByName["K"].Name != "b" || d.ByName["k "].Name != "c" {
+		t.Fatalf("by_name = %+v", d.ByName)
+	}
+	// The same key in two different maps is not a duplicate either.
+	type two struct {
+		A map[string]inner `json:"a"`
+		B map[string]inner `json:"b"`
+	}
+	var tw two
+	if err := Decode("f.json", []byte(`{"a":{"k":{"name":"","count":0,"tags":[]}},"b":{"k":{"name":"","count":0,"tags":[]}}}`), &tw, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(tw.A) != 1 || len(tw.B) != 1 {
+		t.Fatalf("decoded %+v", tw)
 	}
 }
 
