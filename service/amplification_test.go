@@ -186,3 +186,27 @@ func TestHeavyRequestsCannotStarveLightOnes(t *testing.T) {
 		t.Fatalf("the heavy request: %d", status)
 	}
 }
+
+// countElements counts a top-level array's elements, stopping at its
+// limit, and never fails: what it cannot scan the decoder judges.
+func TestCountElements(t *testing.T) {
+	for _, c := range []struct {
+		doc   string
+		limit int
+		want  int
+	}{
+		{`{"a": 1, "selected_signers": [{}, [1, 2], "x", {"b": [3]}]}`, 10, 4},
+		{`{"selected_signers": [1, 2, 3, 4, 5]}`, 3, 3},
+		{`{"selected_signers": []}`, 3, 0},
+		{`{"other": [1, 2]}`, 3, 0},
+		{`[1, 2]`, 3, 0},
+		{`{"selected_signers": {"a": 1}}`, 3, 0},
+		{`{"selected_signers": [1, 2, }`, 10, 2},
+		{`{"selected_signers": [1, 2`, 10, 2},
+		{``, 3, 0},
+	} {
+		if got := countElements([]byte(c.doc), "selected_signers", c.limit); got != c.want {
+			t.Errorf("%s (limit %d): %d, want %d", c.doc, c.limit, got, c.want)
+		}
+	}
+}

@@ -221,8 +221,9 @@ func New(opts Options) (*Service, error) {
 		s.opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	s.slots = make(chan struct{}, s.opts.MaxConcurrentDecisions)
-	// A quarter of the slots, at least one, for heavy bodies.
-	s.heavyLanes = make(chan struct{}, max(1, s.opts.MaxConcurrentDecisions/4))
+	// An eighth of the slots, at least one, for heavy bodies: on two
+	// cores, one heavy decision at a time, which leaves a core to the rest.
+	s.heavyLanes = make(chan struct{}, max(1, s.opts.MaxConcurrentDecisions/8))
 	if s.opts.MaxSigners <= 0 {
 		s.opts.MaxSigners = DefaultMaxSigners
 	}
