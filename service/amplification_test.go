@@ -26,6 +26,8 @@ func TestCohortSizeIsBounded(t *testing.T) {
 	ts := f.start(t, opts)
 	for _, c := range []struct{ path, body, member string }{
 		{"/v1/gate", string(f.session), "/selected_signers"},
+		// heavy: counted before decoding
+		{"/v1/gate", string(f.session) + strings.Repeat(" ", heavyBodyBytes), "/selected_signers"},
 		{"/v1/check/runtime", `{"session": ` + string(runtimeSession(t)) + `}`, "/session/selected_signers"},
 		{"/v1/check/enforcement", `{"context": ` + string(readExample(t, "enforcement/context-monitor.json")) + `}`, "/context/selected_operator_ids"},
 	} {
