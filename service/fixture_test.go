@@ -100,6 +100,9 @@ func (f *fixture) start(t testing.TB, opts Options) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Test clients leave keep-alive connections idle; a shutdown need not
+	// wait for them (TestShutdownAnswersKeepAliveClients keeps the default).
+	svc.idleCloseGrace = 20 * time.Millisecond
 	return serveOn(t, svc)
 }
 

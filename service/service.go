@@ -140,9 +140,12 @@ var minBodyBudget = int64(2*envelopeLimit(4) + bodyChunk)
 // request bodies in memory.
 func DefaultMaxConcurrentDecisions() int { return 4 * runtime.GOMAXPROCS(0) }
 
-// idleCloseGrace is how long, at shutdown, an idle keep-alive connection
-// may still bring a request, already on its way, before it is closed.
-const idleCloseGrace = 100 * time.Millisecond
+// defaultIdleCloseGrace is how long, at shutdown, an idle keep-alive
+// connection may still bring a request before it is closed. A client sends
+// within microseconds on loopback, but one descheduled on a loaded host
+// can take a good part of a second; a request that arrives after its
+// connection closed is reset, and POST is not retried.
+const defaultIdleCloseGrace = 500 * time.Millisecond
 
 // HTTP server timeouts. Bodies are at most a few tens of megabytes and
 // decisions take at most seconds, so anything slower is a stuck or hostile
@@ -174,6 +177,7 @@ type Service struct {
 
 	bodyReadTimeout  time.Duration // defaultBodyReadTimeout; tests shorten it
 	bodyStallTimeout time.Duration // bodyStallTimeout; tests shorten it
+	idleCloseGrace   time.Duration // defaultIdleCloseGrace; tests shorten it
 
 	testHookDecide func()                               // called with a decision slot held; tests only
 	after          func(time.Duration) <-chan time.Time // time.After; tests replace it
@@ -190,7 +194,7 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("the verifier role needs the key id its signatures are made under")
 	}
 	s := &Service{opts: opts, clock: opts.Clock, log: opts.Log, after: time.After, bodyReadTimeout: defaultBodyReadTimeout,
-		bodyStallTimeout: bodyStallTimeout}
+		bodyStallTimeout: bodyStallTimeout, idleCloseGrace: defaultIdleCloseGrace}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -416,7 +420,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	conns.closing.Store(true)
 	given := map[net.Conn]bool{}
 	tick := time.NewTicker(10 * time.Millisecond)
-	for start := time.Now(); conns.closeIdle(idleCloseGrace, given) && time.Since(start) < 2*idleCloseGrace; {
+	for start := time.Now(); conns.closeIdle(s.idleCloseGrace, given) && time.Since(start) < 2*s.idleCloseGrace; {
 		<-tick.C
 	}
 	tick.Stop()

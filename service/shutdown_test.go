@@ -30,7 +30,11 @@ func TestShutdownAnswersKeepAliveClients(t *testing.T) {
 				f := newFixture(t)
 				opts := f.options()
 				opts.DrainDelay = drain
-				ts := f.start(t, opts)
+				svc, err := New(opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ts := serveOn(t, svc) // with the default grace for idle connections
 				var answered, refused atomic.Int64
 				var failures []string
 				var mu sync.Mutex
