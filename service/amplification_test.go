@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,16 +149,7 @@ func TestHeavyRequestsCannotStarveLightOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	heavy := append(bytes.Clone(f.session), bytes.Repeat([]byte(" "), heavyBodyBytes)...)
-	deciding, proceed := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	letGo := func() { once.Do(func() { close(proceed) }) }
-	var first atomic.Bool
-	svc.testHookDecide = func() {
-		if first.CompareAndSwap(false, true) {
-			close(deciding)
-			<-proceed
-		}
-	}
+	deciding, letGo := holdFirstDecision(svc)
 	ts := serveOn(t, svc)
 	t.Cleanup(letGo)
 	held := make(chan int, 1)

@@ -847,16 +847,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deciding, proceed := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	letGo := func() { once.Do(func() { close(proceed) }) }
-	var first atomic.Bool
-	svc.testHookDecide = func() {
-		if first.CompareAndSwap(false, true) {
-			close(deciding)
-			<-proceed
-		}
-	}
+	deciding, letGo := holdFirstDecision(svc)
 	ts := serveOn(t, svc)
 	t.Cleanup(letGo) // runs before the server's cleanup, which waits for the held request
 	held := make(chan response, 1)
@@ -883,3 +874,18 @@ func TestConcurrencyLimit(t *testing.T) {
 
 // newTestLogger logs to w as teegate serve logs to stderr.
 func newTestLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// holdFirstDecision makes the first decision svc makes wait, holding its
+// slot (and lane), until letGo is called; deciding is closed once it waits.
+func holdFirstDecision(svc *Service) (deciding <-chan struct{}, letGo func()) {
+	started, proceed := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var first atomic.Bool
+	svc.testHookDecide = func() {
+		if first.CompareAndSwap(false, true) {
+			close(started)
+			<-proceed
+		}
+	}
+	return started, func() { once.Do(func() { close(proceed) }) }
+}

@@ -78,26 +78,14 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 		opts.Clock = func() time.Time { return fixed }
 		log.Warn("the clock is fixed: every decision is made at --now-unix, for demonstrations and replays only", "now_unix", *a.nowUnix)
 	}
-	if v, ok := a.values["--reload-interval"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < minReloadInterval {
-			return a.fail(stderr, errUsage{"invalid value for --reload-interval: want a duration of at least 100ms, such as 2s"})
-		}
-		opts.ReloadInterval = d
+	if err := durationFlag(a, "--reload-interval", minReloadInterval, "2s", &opts.ReloadInterval); err != nil {
+		return a.fail(stderr, err)
 	}
-	if v, ok := a.values["--decision-log-timeout"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < minDecisionLogTimeout {
-			return a.fail(stderr, errUsage{"invalid value for --decision-log-timeout: want a duration of at least 10ms, such as 2s"})
-		}
-		opts.DecisionLogTimeout = d
+	if err := durationFlag(a, "--decision-log-timeout", minDecisionLogTimeout, "2s", &opts.DecisionLogTimeout); err != nil {
+		return a.fail(stderr, err)
 	}
-	if v, ok := a.values["--drain-delay"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return a.fail(stderr, errUsage{"invalid value for --drain-delay: want a duration such as 5s"})
-		}
-		opts.DrainDelay = d
+	if err := durationFlag(a, "--drain-delay", 0, "5s", &opts.DrainDelay); err != nil {
+		return a.fail(stderr, err)
 	}
 	switch a.values["--request-documents"] {
 	case "", "refuse":
@@ -107,26 +95,14 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	default:
 		return a.fail(stderr, errUsage{"invalid value for --request-documents: want allow or refuse"})
 	}
-	if v, ok := a.values["--max-signers"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return a.fail(stderr, errUsage{"invalid value for --max-signers: want a positive integer"})
-		}
-		opts.MaxSigners = n
+	if err := positiveFlag(a, "--max-signers", &opts.MaxSigners); err != nil {
+		return a.fail(stderr, err)
 	}
-	if v, ok := a.values["--decision-timeout"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < minDecisionTimeout {
-			return a.fail(stderr, errUsage{"invalid value for --decision-timeout: want a duration of at least 100ms, such as 5s"})
-		}
-		opts.DecisionTimeout = d
+	if err := durationFlag(a, "--decision-timeout", minDecisionTimeout, "5s", &opts.DecisionTimeout); err != nil {
+		return a.fail(stderr, err)
 	}
-	if v, ok := a.values["--max-concurrent"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return a.fail(stderr, errUsage{"invalid value for --max-concurrent: want a positive integer"})
-		}
-		opts.MaxConcurrentDecisions = n
+	if err := positiveFlag(a, "--max-concurrent", &opts.MaxConcurrentDecisions); err != nil {
+		return a.fail(stderr, err)
 	}
 	// The verifier role: all three flags, or none.
 	role := 0
@@ -198,4 +174,33 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 		return exitError
 	}
 	return exitAllow
+}
+
+// durationFlag sets *to from flag, when given: a duration of at least
+// least, such as example.
+func durationFlag(a checkArgs, flag string, least time.Duration, example string, to *time.Duration) error {
+	v, ok := a.values[flag]
+	if !ok {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least {
+		return errUsage{"invalid value for " + flag + ": want a duration of at least " + least.String() + ", such as " + example}
+	}
+	*to = d
+	return nil
+}
+
+// positiveFlag sets *to from flag, when given: a positive integer.
+func positiveFlag(a checkArgs, flag string, to *int) error {
+	v, ok := a.values[flag]
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return errUsage{"invalid value for " + flag + ": want a positive integer"}
+	}
+	*to = n
+	return nil
 }
