@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -170,11 +169,7 @@ func TestServeFailsClosedOnAStuckLogReader(t *testing.T) {
 // "stopped" without the process exiting).
 func TestServeReloadsPastAFIFO(t *testing.T) {
 	bin := buildTeegate(t)
-	dir := t.TempDir()
-	reg, ks, rev := filepath.Join(dir, "registry.json"), filepath.Join(dir, "keyset.json"), filepath.Join(dir, "revocation.json")
-	copyFile(t, "../../examples/registry.json", reg)
-	copyFile(t, "../../examples/gate/keyset.json", ks)
-	copyFile(t, "../../examples/gate/revocation.json", rev)
+	reg, ks, rev := copyExampleDocs(t)
 	p := startServe(t, bin, "--registry", reg, "--keyset", ks, "--revocation-registry", rev,
 		"--now-unix", "1767225600", "--reload-interval", "1h")
 	session := exampleSession(t)

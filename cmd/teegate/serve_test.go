@@ -117,16 +117,12 @@ func gateDecision(t *testing.T, url string, session []byte) string {
 // cleanly on SIGTERM, writing its decision log to the named file.
 func TestServeCommand(t *testing.T) {
 	bin := buildTeegate(t)
-	dir := t.TempDir()
-	reg, ks, rev := filepath.Join(dir, "registry.json"), filepath.Join(dir, "keyset.json"), filepath.Join(dir, "revocation.json")
-	copyFile(t, "../../examples/registry.json", reg)
-	copyFile(t, "../../examples/gate/keyset.json", ks)
-	copyFile(t, "../../examples/gate/revocation.json", rev)
+	reg, ks, rev := copyExampleDocs(t)
 	session, err := os.ReadFile("../../examples/gate/session.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	decisionLog := filepath.Join(dir, "decisions.jsonl")
+	decisionLog := filepath.Join(t.TempDir(), "decisions.jsonl")
 
 	// Polling is slowed to an hour so that only SIGHUP can reload.
 	p := startServe(t, bin, "--registry", reg, "--keyset", ks, "--revocation-registry", rev,
@@ -268,4 +264,16 @@ func fifo(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// copyExampleDocs copies the gate examples' governed documents to a
+// directory of the test's, where it may replace them.
+func copyExampleDocs(t *testing.T) (reg, ks, rev string) {
+	t.Helper()
+	dir := t.TempDir()
+	reg, ks, rev = filepath.Join(dir, "registry.json"), filepath.Join(dir, "keyset.json"), filepath.Join(dir, "revocation.json")
+	copyFile(t, "../../examples/registry.json", reg)
+	copyFile(t, "../../examples/gate/keyset.json", ks)
+	copyFile(t, "../../examples/gate/revocation.json", rev)
+	return reg, ks, rev
 }
