@@ -171,9 +171,9 @@ type Service struct {
 	bodyBudget *semaphore.Weighted
 	draining   atomic.Bool
 
-	reloading       atomic.Bool  // a reload is under way
-	reloadStartedAt atomic.Int64 // when the last reload started, Unix nanoseconds of the system clock
-	noDeadline      sync.Once    // warns once that bodies have no read deadline
+	reloadTurn      chan struct{} // held by the reload under way
+	reloadStartedAt atomic.Int64  // when the last reload started, Unix nanoseconds of the system clock
+	noDeadline      sync.Once     // warns once that bodies have no read deadline
 
 	bodyReadTimeout  time.Duration // defaultBodyReadTimeout; tests shorten it
 	bodyStallTimeout time.Duration // bodyStallTimeout; tests shorten it
@@ -225,6 +225,7 @@ func New(opts Options) (*Service, error) {
 		s.opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	s.slots = make(chan struct{}, s.opts.MaxConcurrentDecisions)
+	s.reloadTurn = make(chan struct{}, 1)
 	// An eighth of the slots, at least one, for heavy bodies: on two
 	// cores, one heavy decision at a time, which leaves a core to the rest.
 	s.heavyLanes = make(chan struct{}, max(1, s.opts.MaxConcurrentDecisions/8))
@@ -289,22 +290,24 @@ var errReloadStuck = errors.New("reading the governed documents has not finished
 // logged and counted once, not again on each retry that fails the same
 // way.
 func (s *Service) reload(force bool) error {
-	if !s.reloading.CompareAndSwap(false, true) {
-		if time.Since(time.Unix(0, s.reloadStartedAt.Load())) < s.opts.ReloadTimeout {
-			return nil // one is under way, within its bound: it reads the files anew
-		}
+	timer := time.NewTimer(s.opts.ReloadTimeout)
+	defer timer.Stop()
+	// One reload at a time, each after the one before: a SIGHUP during a
+	// poll's reload still reads the files itself.
+	select {
+	case s.reloadTurn <- struct{}{}:
+	case <-timer.C:
 		return s.reloadStuck()
 	}
 	s.reloadStartedAt.Store(time.Now().UnixNano())
 	now := s.clock()
 	done := make(chan error, 1)
 	go func() {
-		defer s.reloading.Store(false)
 		changed, before, err := s.store.reload(now, force)
-		done <- s.reloaded(changed, before, err)
+		err = s.reloaded(changed, before, err)
+		<-s.reloadTurn
+		done <- err
 	}()
-	timer := time.NewTimer(s.opts.ReloadTimeout)
-	defer timer.Stop()
 	select {
 	case err := <-done:
 		return err
