@@ -187,15 +187,14 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		}
 		sr := &stallReader{r: http.MaxBytesReader(w, r.Body, int64(d.limit)), rc: http.NewResponseController(w),
 			end: time.Now().Add(s.bodyReadTimeout), stall: s.bodyStallTimeout}
-		if err := sr.rc.SetReadDeadline(sr.end); err != nil {
-			sr.rc = nil
+		b := budgeted{s: s, ctx: r.Context(), declared: r.ContentLength}
+		defer b.release()
+		body, err := b.read(sr)
+		if err := sr.finish(); err != nil {
 			s.noDeadline.Do(func() {
 				s.log.Warn("the response writer cannot set read deadlines; request bodies are bounded only by the server's own timeouts", "error", err)
 			})
 		}
-		b := budgeted{s: s, ctx: r.Context(), declared: r.ContentLength}
-		defer b.release()
-		body, err := b.read(sr)
 		if err != nil {
 			var maxBytes *http.MaxBytesError
 			switch {
@@ -323,12 +322,14 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 	for {
 		// Nothing is reserved or allocated before the next byte arrives.
 		var first [1]byte
-		if n, err := fill(r, first[:]); n == 0 {
+		n, err := fill(r, first[:])
+		if n == 0 {
 			if err == io.EOF {
 				break
 			}
 			return nil, err
 		}
+		ended := err == io.EOF // the last byte came with the end
 		// What a body holds grows with what it has sent: the first chunk
 		// is small, and each after is as large as the body so far, up to
 		// bodyChunk. So a body holds at most twice what it has sent, and
@@ -341,12 +342,19 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 			}
 			size = min(size, b.declared-int64(total)+1)
 		}
+		if ended {
+			size = 1
+		}
 		if err := b.reserve(size); err != nil {
 			return nil, err
 		}
 		c := make([]byte, size)
 		c[0] = first[0]
-		n, err := fill(r, c[1:])
+		if !ended {
+			n, err = fill(r, c[1:])
+		} else {
+			n = 0
+		}
 		chunks = append(chunks, c[:1+n])
 		total += 1 + n
 		if err == io.EOF {
@@ -380,24 +388,53 @@ func (b *budgeted) read(r io.Reader) ([]byte, error) {
 // stallReader reads a request body under two deadlines: the whole body
 // by end, and each read within stall of the one before, so that a body
 // that trickles is cut off long before end.
+//
+// The deadlines are the connection's, and must not outlive the body: once
+// a body has ended, net/http reads the connection in the background to
+// notice a client that goes away, and a deadline left on it would end
+// that read, cancelling this request's context and every later request's
+// on the connection. So nothing is set once the body has returned an
+// error (io.EOF included), and finish clears the deadline of a body that
+// ended.
 type stallReader struct {
 	r       io.Reader
 	rc      *http.ResponseController // nil: deadlines cannot be set
 	end     time.Time
 	stall   time.Duration
-	stalled bool // the deadline that passed was the stall deadline
+	stalled bool  // the deadline that passed was the stall deadline
+	err     error // what the body returned last, once not nil
+	setErr  error // why deadlines cannot be set
 }
 
 func (sr *stallReader) Read(p []byte) (int, error) {
+	if sr.err != nil {
+		return 0, sr.err
+	}
 	if sr.rc != nil {
 		deadline := time.Now().Add(sr.stall)
 		sr.stalled = deadline.Before(sr.end)
 		if !sr.stalled {
 			deadline = sr.end
 		}
-		sr.rc.SetReadDeadline(deadline)
+		if err := sr.rc.SetReadDeadline(deadline); err != nil {
+			sr.rc, sr.setErr = nil, err
+		}
 	}
-	return sr.r.Read(p)
+	n, err := sr.r.Read(p)
+	sr.err = err
+	return n, err
+}
+
+// finish clears the read deadline once the body has ended, and reports
+// an error if deadlines could not be set at all. A body that did not end
+// keeps its deadline: net/http discards what is left of it after the
+// answer, and without the deadline a client that stopped sending would
+// hold the connection for ever.
+func (sr *stallReader) finish() error {
+	if sr.rc != nil && sr.err == io.EOF {
+		sr.rc.SetReadDeadline(time.Time{})
+	}
+	return sr.setErr
 }
 
 // fill reads into p until it is full or r ends. Unlike io.ReadFull it

@@ -564,3 +564,65 @@ func TestBudgetedReadRefusesALongerBody(t *testing.T) {
 		b.release()
 	}
 }
+
+// A body's read deadline does not outlive the body. Once a body has ended,
+// net/http reads the connection in the background; a deadline left on it
+// (set by a read after the end) used to end that read after the stall
+// timeout and cancel the request, and every later request on the
+// keep-alive connection, with 499. The bodies here end on a first byte
+// that comes with the body's end (a 16 KiB chunk and one byte), or have no
+// bytes at all; each decision takes several stall timeouts.
+func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.bodyStallTimeout = 20 * time.Millisecond
+	var held atomic.Int32
+	svc.testHookDecide = func() {
+		held.Add(1)
+		time.Sleep(10 * svc.bodyStallTimeout) // a decision slower than the stall bound, as under load
+	}
+	ts := serveOn(t, svc)
+	c, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	exchange := func(what, request string) (int, string) {
+		t.Helper()
+		if _, err := io.WriteString(c, request); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	padded := string(f.session) + strings.Repeat(" ", firstBodyChunk+1-len(f.session))
+	gate := func(body string) string {
+		return fmt.Sprintf("POST /v1/gate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	}
+	for i := range 3 {
+		if status, body := exchange("a 16 KiB and one byte body", gate(padded)); status != 200 {
+			t.Fatalf("request %d on the connection: %d %s", i, status, body)
+		}
+	}
+	if status, body := exchange("an empty body", gate("")); status != http.StatusBadRequest {
+		t.Fatalf("an empty body: %d %s", status, body)
+	}
+	// The empty body's deadline would pass while the connection idles.
+	time.Sleep(10 * svc.bodyStallTimeout)
+	if status, body := exchange("after the empty body", gate(padded)); status != 200 {
+		t.Fatalf("after an empty body: %d %s", status, body)
+	}
+	if held.Load() != 5 { // the hook runs in the slot, before decoding: the empty body too
+		t.Fatalf("%d requests reached a decision slot, want 5", held.Load())
+	}
+}

@@ -172,7 +172,7 @@ type Service struct {
 	draining   atomic.Bool
 
 	reloadTurn      chan struct{} // held by the reload under way
-	reloadStartedAt atomic.Int64  // when the last reload started, Unix nanoseconds of the system clock
+	reloadStartedAt atomic.Int64  // when the reload under way started, Unix nanoseconds of the system clock; 0 when none is
 	noDeadline      sync.Once     // warns once that bodies have no read deadline
 
 	bodyReadTimeout  time.Duration // defaultBodyReadTimeout; tests shorten it
@@ -294,17 +294,33 @@ func (s *Service) reload(force bool) error {
 	defer timer.Stop()
 	// One reload at a time, each after the one before: a SIGHUP during a
 	// poll's reload still reads the files itself.
-	select {
-	case s.reloadTurn <- struct{}{}:
-	case <-timer.C:
-		return s.reloadStuck()
+	asked := time.Now()
+	for acquired := false; !acquired; {
+		select {
+		case s.reloadTurn <- struct{}{}:
+			acquired = true
+		case <-timer.C:
+			at := s.reloadStartedAt.Load()
+			if at >= asked.UnixNano() {
+				// The reload under way began after this one was asked
+				// for: it reads the files as they are now.
+				return nil
+			}
+			if at != 0 {
+				return s.reloadStuck(at)
+			}
+			// The one under way ended as the bound passed.
+			timer.Reset(s.opts.ReloadTimeout)
+		}
 	}
-	s.reloadStartedAt.Store(time.Now().UnixNano())
+	started := time.Now().UnixNano()
+	s.reloadStartedAt.Store(started)
 	now := s.clock()
 	done := make(chan error, 1)
 	go func() {
 		changed, before, err := s.store.reload(now, force)
 		err = s.reloaded(changed, before, err)
+		s.reloadStartedAt.Store(0)
 		<-s.reloadTurn
 		done <- err
 	}()
@@ -312,13 +328,19 @@ func (s *Service) reload(force bool) error {
 	case err := <-done:
 		return err
 	case <-timer.C:
-		return s.reloadStuck()
+		select {
+		case err := <-done: // it ended as the bound passed
+			return err
+		default:
+		}
+		return s.reloadStuck(started)
 	}
 }
 
-// reloadStuck reports a reload still under way past its bound.
-func (s *Service) reloadStuck() error {
-	started := time.Unix(0, s.reloadStartedAt.Load()).UTC()
+// reloadStuck reports a reload, started at Unix nanoseconds startedAt, that
+// is still under way past its bound.
+func (s *Service) reloadStuck(startedAt int64) error {
+	started := time.Unix(0, startedAt).UTC()
 	err := fmt.Errorf("%w after %s (started %s); the set in force stays, and no reload starts until it returns",
 		errReloadStuck, s.opts.ReloadTimeout, started.Format(time.RFC3339))
 	prev := s.store.lastErr.Load()

@@ -24,7 +24,11 @@ import (
 var ErrTimeout = errors.New("the write did not return in time")
 
 // ErrBusy is the cause of a TryWrite refused because a write is under way,
-// or of a write refused because too many are queued.
+// of a write refused because too many are queued, and of a write refused
+// at once because the write under way has already passed its bound: the
+// writer is stuck, and waiting behind it would only add one bound after
+// another for callers that serialise their writes (log/slog holds a lock
+// around each).
 var ErrBusy = errors.New("an earlier write has not returned")
 
 // Batch bounds: how many queued writes, and how many bytes, go out in one
@@ -40,7 +44,7 @@ type Writer struct {
 	w       io.Writer
 	timeout time.Duration
 	queue   chan *write
-	busy    atomic.Bool // the goroutine is in a call to w.Write
+	busy    atomic.Int64 // when the goroutine's call to w.Write began, Unix nanoseconds; 0 when it is in none
 
 	mu      sync.Mutex // guards running, and orders queueing against the goroutine's exit
 	running bool
@@ -85,6 +89,11 @@ func (b *Writer) Write(p []byte) (int, error) {
 // at its bound is dropped, never written. p is the write's: the caller
 // must not modify it after the call.
 func (b *Writer) WriteLate(p []byte, late func(error)) error {
+	if at := b.busy.Load(); at != 0 {
+		if stuck := time.Since(time.Unix(0, at)); stuck >= b.timeout {
+			return fmt.Errorf("%w: it has not returned for %s", ErrBusy, stuck.Round(time.Millisecond))
+		}
+	}
 	wr := &write{p: p, late: late, result: make(chan error, 1)}
 	if !b.enqueue(wr) {
 		return fmt.Errorf("%w: %d writes are queued", ErrBusy, maxQueued)
@@ -108,7 +117,7 @@ func (b *Writer) WriteLate(p []byte, late func(error)) error {
 // TryWrite is WriteLate, but fails at once with ErrBusy while a write is
 // under way.
 func (b *Writer) TryWrite(p []byte, late func(error)) error {
-	if b.busy.Load() {
+	if b.busy.Load() != 0 {
 		return ErrBusy
 	}
 	return b.WriteLate(p, late)
@@ -179,9 +188,9 @@ func (b *Writer) run() {
 			}
 			out = buf
 		}
-		b.busy.Store(true)
+		b.busy.Store(time.Now().UnixNano())
 		_, err := b.w.Write(out)
-		b.busy.Store(false)
+		b.busy.Store(0)
 		for _, wr := range taken {
 			if wr.state.CompareAndSwap(writing, done) {
 				wr.result <- err
