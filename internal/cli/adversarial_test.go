@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -142,7 +142,7 @@ func TestAdversarialTokens(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runToken(t, tc.keyset, tc.token)
-			if r.exit != exitReject || !strings.Contains(r.stdout, `"code": "`+tc.want+`"`) {
+			if r.exit != ExitReject || !strings.Contains(r.stdout, `"code": "`+tc.want+`"`) {
 				t.Fatalf("exit %d, want reject with %s\n%s%s", r.exit, tc.want, r.stdout, r.stderr)
 			}
 		})
@@ -166,7 +166,7 @@ func TestAdversarialThousandsOfSignatures(t *testing.T) {
 	}
 	out, _ := json.Marshal(tok)
 	r := runToken(t, keyset, string(out))
-	if r.exit != exitReject || strings.Count(r.stdout, "token_signature_key_id_duplicate") != 5000 || strings.Contains(r.stdout, "verification_failed") {
+	if r.exit != ExitReject || strings.Count(r.stdout, "token_signature_key_id_duplicate") != 5000 || strings.Contains(r.stdout, "verification_failed") {
 		t.Fatalf("exit %d; want reject with 5000 duplicates and nothing verified", r.exit)
 	}
 }
@@ -191,7 +191,7 @@ func TestAdversarialDocuments(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, map[string]string{"registry.json": tc.registry})
 			r := runCLI(t, dir, fixedClock(0), "check", "registry", "--registry", "registry.json", "--now-unix", advNow)
-			if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+			if r.exit != ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
 				t.Fatalf("exit %d, stderr %.300q; want exit 2 and %q", r.exit, r.stderr, tc.msg)
 			}
 		})
@@ -206,7 +206,7 @@ func TestAdversarialDocuments(t *testing.T) {
 	f.Truncate(16<<20 + 1)
 	f.Close()
 	r := runCLI(t, dir, fixedClock(0), "check", "registry", "--registry", "huge.json", "--now-unix", advNow)
-	if r.exit != exitError || !strings.Contains(r.stderr, "failed to read file [huge.json]: file is larger than the 16777216-byte input limit") {
+	if r.exit != ExitError || !strings.Contains(r.stderr, "failed to read file [huge.json]: file is larger than the 16777216-byte input limit") {
 		t.Fatalf("a 16 MiB + 1 file: exit %d, stderr %q", r.exit, r.stderr)
 	}
 }
@@ -226,7 +226,7 @@ func TestAdversarialBreakGlassReplay(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"registry.json": registry, "context.json": context})
 	r := runCLI(t, dir, fixedClock(0), "check", "enforcement", "--registry", "registry.json", "--context", "context.json", "--now-unix", advNow)
 	for _, want := range []string{"full_enforcement_violation_blocked", "break_glass_reused_incident_declared_at_mismatch", "break_glass_reused_incident_extends_ttl"} {
-		if r.exit != exitReject || !strings.Contains(r.stdout, `"code": "`+want+`"`) {
+		if r.exit != ExitReject || !strings.Contains(r.stdout, `"code": "`+want+`"`) {
 			t.Fatalf("exit %d, want reject with %s\n%s%s", r.exit, want, r.stdout, r.stderr)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -17,10 +17,10 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		rev     *admission.RevocationRegistry
 		session *gate.Session
 	)
-	return check{
-		usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--now-unix <seconds>]",
-		required: []string{"--registry", "--keyset", "--revocation-registry", "--session"},
-		docs: []document{
+	return Check{
+		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--now-unix <seconds>]",
+		Required: []string{"--registry", "--keyset", "--revocation-registry", "--session"},
+		Docs: []Document{
 			{"--registry", func(p string, d []byte) (err error) {
 				reg, err = governance.DecodeRegistry(p, d, gate.RegistryMembers)
 				return
@@ -29,10 +29,10 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 			{"--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }},
 			{"--session", func(p string, d []byte) (err error) { session, err = gate.DecodeSession(p, d); return }},
 		},
-		decide: func(now uint64) result {
+		Decide: func(now uint64) Result {
 			// The cache pays off within one session too: a token presented twice
 			// is verified once.
 			return gate.New(reg, ks, rev, gate.Options{}).Evaluate(session, now)
 		},
-	}.run(args, stdout, stderr, clock)
+	}.Run(args, stdout, stderr, clock)
 }

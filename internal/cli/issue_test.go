@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -36,13 +36,13 @@ func TestKeygen(t *testing.T) {
 	}
 
 	again := runCLI(t, "", fixedClock(0), "keygen", "--out", path)
-	if again.exit != exitError || !strings.Contains(again.stderr, "refusing to overwrite") {
+	if again.exit != ExitError || !strings.Contains(again.stderr, "refusing to overwrite") {
 		t.Fatalf("second keygen: exit %d, stderr %q", again.exit, again.stderr)
 	}
 	if after, _ := os.ReadFile(path); string(after) != string(data) {
 		t.Fatal("the existing key was changed")
 	}
-	if r := runCLI(t, "", fixedClock(0), "keygen"); r.exit != exitError || !strings.HasPrefix(r.stderr, "missing required --out") {
+	if r := runCLI(t, "", fixedClock(0), "keygen"); r.exit != ExitError || !strings.HasPrefix(r.stderr, "missing required --out") {
 		t.Fatalf("no --out: exit %d, stderr %q", r.exit, r.stderr)
 	}
 }
@@ -125,7 +125,7 @@ func TestTokenIssueRefusals(t *testing.T) {
 		{[]string{"token", "verify"}, "want sign or assemble"},
 	} {
 		r := runCLI(t, "", fixedClock(0), tc.args...)
-		if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+		if r.exit != ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
 			t.Errorf("teegate %v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, r.exit, r.stdout, r.stderr, tc.msg)
 		}
 		if strings.Contains(r.stderr, "definitely secret") {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -15,10 +15,10 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 		tok *admission.Token
 		rev *admission.RevocationRegistry
 	)
-	return check{
-		usage:    "Usage: teegate check token --registry <path> --keyset <path> --token <path> --revocation-registry <path> [--now-unix <seconds>]",
-		required: []string{"--registry", "--keyset", "--token", "--revocation-registry"},
-		docs: []document{
+	return Check{
+		Usage:    "Usage: teegate check token --registry <path> --keyset <path> --token <path> --revocation-registry <path> [--now-unix <seconds>]",
+		Required: []string{"--registry", "--keyset", "--token", "--revocation-registry"},
+		Docs: []Document{
 			{"--registry", func(p string, d []byte) (err error) {
 				reg, err = governance.DecodeRegistry(p, d, admission.RegistryMembers)
 				return
@@ -27,6 +27,6 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 			{"--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); return }},
 			{"--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }},
 		},
-		decide: func(now uint64) result { return admission.CheckToken(reg, ks, tok, rev, now) },
-	}.run(args, stdout, stderr, clock)
+		Decide: func(now uint64) Result { return admission.CheckToken(reg, ks, tok, rev, now) },
+	}.Run(args, stdout, stderr, clock)
 }

@@ -1,15 +1,14 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/teegate/teegate/internal/clitest"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -63,35 +62,11 @@ func (c *conformanceCase) argv(t *testing.T, phase string) []string {
 	return argv
 }
 
-// buildTags are the -tags this test binary was built with, so that the
-// binary under test is the same build: `go test -tags libsecp256k1` tests
-// the CLI on libsecp256k1.
-func buildTags(t *testing.T) string {
-	t.Helper()
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		t.Fatal("the test binary has no build information")
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-tags" {
-			return s.Value
-		}
-	}
-	return ""
-}
-
-// buildTeegate builds the CLI once per test binary run.
+// buildTeegate builds the teegate binary as a user does, beside
+// teegate-serve.
 func buildTeegate(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "teegate")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	cmd := exec.Command("go", "build", "-tags", buildTags(t), "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return filepath.Join(clitest.Build(t, "../../cmd/teegate", "../../cmd/teegate-serve"), clitest.Exe("teegate"))
 }
 
 func TestConformance(t *testing.T) {
@@ -141,7 +116,7 @@ func runConformanceCase(t *testing.T, bin, phase, dir string, c *conformanceCase
 	if exit != c.Expect.Exit {
 		t.Fatalf("teegate %s: exit %d, want %d\nstderr: %s", strings.Join(args, " "), exit, c.Expect.Exit, stderr.String())
 	}
-	if exit == exitError {
+	if exit == ExitError {
 		if stdout.Len() != 0 {
 			t.Errorf("exit 2 with output on stdout: %q", stdout.String())
 		}

@@ -1,27 +1,10 @@
-package main
+package cli
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// reasonCodes reads the ordered reason codes of a decision printed on stdout.
-func reasonCodes(t *testing.T, stdout string) []string {
-	t.Helper()
-	var out struct {
-		Reasons []struct{ Code string } `json:"reasons"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
-		t.Fatalf("stdout is not a decision: %v\n%s", err, stdout)
-	}
-	codes := []string{}
-	for _, r := range out.Reasons {
-		codes = append(codes, r.Code)
-	}
-	return codes
-}
 
 // The shipped examples end as README.md and examples/README.md say, at the
 // evaluation time they document.
@@ -50,7 +33,7 @@ func TestExamples(t *testing.T) {
 			t.Errorf("teegate %v: exit %d, want %d\n%s%s", args, r.exit, tc.exit, r.stdout, r.stderr)
 			continue
 		}
-		if tc.exit == exitError {
+		if tc.exit == ExitError {
 			if !strings.HasPrefix(r.stderr, tc.stderr) {
 				t.Errorf("teegate %v: stderr %q, want prefix %q", args, r.stderr, tc.stderr)
 			}

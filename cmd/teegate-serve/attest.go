@@ -9,6 +9,7 @@ import (
 	"github.com/teegate/teegate/attest"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/internal/cli"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -35,7 +36,7 @@ func attestCommand(args []string, stdout, stderr io.Writer, clock func() time.Ti
 	}
 	fmt.Fprintf(stderr, "teegate attest: want verify, sign, measure or collect\n%s\n%s\n%s\n%s\n",
 		attestVerifyUsage, attestSignUsage, attestMeasureUsage, attestCollectUsage)
-	return exitError
+	return cli.ExitError
 }
 
 // attestInputs are the documents verify and sign read.
@@ -49,16 +50,16 @@ type attestInputs struct {
 
 // docs lists them in the order they are read; the first that fails to
 // read or decode ends the run.
-func (in *attestInputs) docs() []document {
-	return []document{
-		{"--evidence", func(p string, d []byte) (err error) { in.evidence, err = attest.DecodeEvidence(p, d); return }},
-		{"--payload", func(p string, d []byte) (err error) {
+func (in *attestInputs) docs() []cli.Document {
+	return []cli.Document{
+		{Flag: "--evidence", Decode: func(p string, d []byte) (err error) { in.evidence, err = attest.DecodeEvidence(p, d); return }},
+		{Flag: "--payload", Decode: func(p string, d []byte) (err error) {
 			in.decoded, err = strictjson.DecodeNew[admission.Payload](p, d, nil)
 			in.payload = string(d)
 			return
 		}},
-		{"--policy", func(p string, d []byte) (err error) { in.policy, err = attest.DecodePolicy(p, d); return }},
-		{"--registry", func(p string, d []byte) (err error) {
+		{Flag: "--policy", Decode: func(p string, d []byte) (err error) { in.policy, err = attest.DecodePolicy(p, d); return }},
+		{Flag: "--registry", Decode: func(p string, d []byte) (err error) {
 			in.registry, err = governance.DecodeRegistry(p, d, admission.RegistryMembers)
 			return
 		}},
@@ -71,53 +72,53 @@ var attestDocFlags = []string{"--evidence", "--payload", "--policy", "--registry
 // claim of the payload.
 func attestVerify(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	var in attestInputs
-	return check{
-		usage:    attestVerifyUsage,
-		required: attestDocFlags,
-		once:     true,
-		docs:     in.docs(),
-		decide: func(now uint64) result {
+	return cli.Check{
+		Usage:    attestVerifyUsage,
+		Required: attestDocFlags,
+		Once:     true,
+		Docs:     in.docs(),
+		Decide: func(now uint64) cli.Result {
 			return attest.Check(in.policy, in.registry, in.payload, in.evidence, now).Decision
 		},
-	}.run(args, stdout, stderr, clock)
+	}.Run(args, stdout, stderr, clock)
 }
 
 // attestSign runs verify's checks and, only on allow, prints this
 // verifier's signature entry, as token sign does; on reject it prints the
 // decision and signs nothing.
 func attestSign(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
-	a := checkArgs{usage: attestSignUsage, required: append(append([]string{}, attestDocFlags...), "--key", "--key-id"), once: true}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	a := cli.Args{Usage: attestSignUsage, Required: append(append([]string{}, attestDocFlags...), "--key", "--key-id"), Once: true}
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
 	var in attestInputs
 	for _, d := range in.docs() {
-		path := a.values[d.flag]
+		path := a.Values[d.Flag]
 		data, err := strictjson.ReadFile(path)
 		if err == nil {
-			err = d.decode(path, data)
+			err = d.Decode(path, data)
 		}
 		if err != nil {
-			return a.fail(stderr, err)
+			return a.Fail(stderr, err)
 		}
 	}
-	keyID := a.values["--key-id"]
+	keyID := a.Values["--key-id"]
 	if err := attest.CheckKeyID(in.decoded, keyID); err != nil {
-		return a.fail(stderr, fmt.Errorf("%s: %w", a.values["--payload"], err))
+		return a.Fail(stderr, fmt.Errorf("%s: %w", a.Values["--payload"], err))
 	}
-	sk, err := readSecretKey(a.values["--key"])
+	sk, err := cli.ReadSecretKey(a.Values["--key"])
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
-	now, err := a.now(clock)
+	now, err := a.Now(clock)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	_, signed, err := attest.NewVerifier(in.policy, in.registry, attest.Options{}).Sign(sk, keyID, in.payload, in.evidence, now)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
-	return emit(stdout, stderr, signOutput{signed})
+	return cli.Emit(stdout, stderr, signOutput{signed})
 }
 
 // signOutput prints what attest sign decided: the signature entry alone
@@ -136,18 +137,18 @@ func (o signOutput) Admits() bool { return o.s.Admits() }
 // attestMeasure prints the measurement digest of the evidence's measured
 // code, for governance's allowlist. It verifies nothing.
 func attestMeasure(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{usage: attestMeasureUsage, required: []string{"--evidence"}, noNow: true, once: true}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	a := cli.Args{Usage: attestMeasureUsage, Required: []string{"--evidence"}, NoNow: true, Once: true}
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
-	path := a.values["--evidence"]
+	path := a.Values["--evidence"]
 	data, err := strictjson.ReadFile(path)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	ev, err := attest.DecodeEvidence(path, data)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	digest, err := attest.Measure(ev)
 	if err != nil {
@@ -157,13 +158,13 @@ func attestMeasure(args []string, stdout, stderr io.Writer) int {
 		} else if ev.TEEType == attest.TEESGX {
 			member = "/tee_type"
 		}
-		return a.fail(stderr, &strictjson.Error{Op: strictjson.OpParse, File: path, Pointer: member, Offset: -1, Msg: err.Error(), Err: err})
+		return a.Fail(stderr, &strictjson.Error{Op: strictjson.OpParse, File: path, Pointer: member, Offset: -1, Msg: err.Error(), Err: err})
 	}
 	if _, err := fmt.Fprintln(stdout, digest); err != nil {
 		fmt.Fprintf(stderr, "cannot write the output: %v\n", err)
-		return exitError
+		return cli.ExitError
 	}
-	return exitAllow
+	return cli.ExitAllow
 }
 
 // collectDevices are where attest collect asks for reports; tests replace
@@ -173,50 +174,50 @@ var collectDevices attest.Devices
 // attestCollect asks this guest's TEE for a report bound to the payload
 // and writes the evidence bundle.
 func attestCollect(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{usage: attestCollectUsage, required: []string{"--payload", "--tee", "--out"}, optional: []string{"--collateral"}, noNow: true, once: true}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	a := cli.Args{Usage: attestCollectUsage, Required: []string{"--payload", "--tee", "--out"}, Optional: []string{"--collateral"}, NoNow: true, Once: true}
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
-	tee := a.values["--tee"]
+	tee := a.Values["--tee"]
 	if tee != attest.TEESEVSNP && tee != attest.TEETDX {
-		return a.fail(stderr, errUsage{fmt.Sprintf("invalid value for --tee: want %s or %s", attest.TEESEVSNP, attest.TEETDX)})
+		return a.Fail(stderr, cli.UsageError{Msg: fmt.Sprintf("invalid value for --tee: want %s or %s", attest.TEESEVSNP, attest.TEETDX)})
 	}
-	payload, err := readPayload(a.values["--payload"])
+	payload, err := cli.ReadPayload(a.Values["--payload"])
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	var collateral *attest.TDXCollateral
-	if path, ok := a.values["--collateral"]; ok {
+	if path, ok := a.Values["--collateral"]; ok {
 		if tee != attest.TEETDX {
-			return a.fail(stderr, errUsage{"--collateral is for --tee tdx only"})
+			return a.Fail(stderr, cli.UsageError{Msg: "--collateral is for --tee tdx only"})
 		}
 		data, err := strictjson.ReadFile(path)
 		if err == nil {
 			collateral, err = attest.DecodeCollateral(path, data)
 		}
 		if err != nil {
-			return a.fail(stderr, err)
+			return a.Fail(stderr, err)
 		}
 	}
 	// The output is claimed before the TEE is asked: an existing file (the
 	// payload itself, a link, a device) is never replaced, and a folder
 	// that cannot take it fails before any report is made.
-	f, err := createNew(a.values["--out"], 0o644)
+	f, err := cli.CreateNew(a.Values["--out"], 0o644)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	ev, err := attest.Collect(payload, tee, collectDevices, collateral)
 	if err != nil {
-		abandonNew(f)
-		return a.fail(stderr, err)
+		cli.AbandonNew(f)
+		return a.Fail(stderr, err)
 	}
 	out, err := decision.MarshalIndent(ev)
 	if err != nil {
-		abandonNew(f)
-		return a.fail(stderr, err)
+		cli.AbandonNew(f)
+		return a.Fail(stderr, err)
 	}
-	if err := finishNew(f, out); err != nil {
-		return a.fail(stderr, err)
+	if err := cli.FinishNew(f, out); err != nil {
+		return a.Fail(stderr, err)
 	}
-	return exitAllow
+	return cli.ExitAllow
 }

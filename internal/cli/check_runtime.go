@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -13,16 +13,16 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 		reg     *governance.Registry
 		session *cohort.Session
 	)
-	return check{
-		usage:    "Usage: teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]",
-		required: []string{"--registry", "--session"},
-		docs: []document{
+	return Check{
+		Usage:    "Usage: teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]",
+		Required: []string{"--registry", "--session"},
+		Docs: []Document{
 			{"--registry", func(p string, d []byte) (err error) {
 				reg, err = governance.DecodeRegistry(p, d, cohort.RegistryMembers)
 				return
 			}},
 			{"--session", func(p string, d []byte) (err error) { session, err = cohort.DecodeSession(p, d); return }},
 		},
-		decide: func(now uint64) result { return cohort.CheckRuntime(reg, session, now) },
-	}.run(args, stdout, stderr, clock)
+		Decide: func(now uint64) Result { return cohort.CheckRuntime(reg, session, now) },
+	}.Run(args, stdout, stderr, clock)
 }

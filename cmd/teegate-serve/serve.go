@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/internal/bounded"
+	"github.com/teegate/teegate/internal/cli"
 	"github.com/teegate/teegate/service"
 )
 
@@ -44,14 +45,14 @@ const minReloadInterval = 100 * time.Millisecond
 // governed documents on SIGHUP. Operational messages go to stderr; the
 // decision log goes to stdout unless --decision-log names a file.
 func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
-	a := checkArgs{
-		usage:    serveUsage,
-		required: []string{"--registry", "--keyset", "--revocation-registry"},
-		optional: []string{"--listen", "--decision-log", "--decision-log-timeout", "--reload-interval", "--max-concurrent", "--max-signers", "--decision-timeout", "--drain-delay", "--request-documents",
+	a := cli.Args{
+		Usage:    serveUsage,
+		Required: []string{"--registry", "--keyset", "--revocation-registry"},
+		Optional: []string{"--listen", "--decision-log", "--decision-log-timeout", "--reload-interval", "--max-concurrent", "--max-signers", "--decision-timeout", "--drain-delay", "--request-documents",
 			"--attest-policy", "--attest-key", "--attest-key-id"},
 	}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
 	// Caught from the start, so that a SIGHUP during loading does not kill
 	// the process; it is served once the service runs.
@@ -68,46 +69,46 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	// cannot be written within the bound is dropped.
 	log := slog.New(slog.NewTextHandler(bounded.New(stderr, opsLogTimeout), nil))
 	opts := service.Options{
-		Paths: service.Paths{Registry: a.values["--registry"], Keyset: a.values["--keyset"],
-			RevocationRegistry: a.values["--revocation-registry"]},
+		Paths: service.Paths{Registry: a.Values["--registry"], Keyset: a.Values["--keyset"],
+			RevocationRegistry: a.Values["--revocation-registry"]},
 		Clock: clock,
 		Log:   log,
 	}
-	if a.nowUnix != nil {
-		fixed := time.Unix(int64(min(*a.nowUnix, 1<<62)), 0)
-		opts.Clock = func() time.Time { return fixed }
-		log.Warn("the clock is fixed: every decision is made at --now-unix, for demonstrations and replays only", "now_unix", *a.nowUnix)
+	if nowUnix, fixed := a.FixedNow(); fixed {
+		at := time.Unix(int64(min(nowUnix, 1<<62)), 0)
+		opts.Clock = func() time.Time { return at }
+		log.Warn("the clock is fixed: every decision is made at --now-unix, for demonstrations and replays only", "now_unix", nowUnix)
 	}
 	if err := durationFlag(a, "--reload-interval", minReloadInterval, "2s", &opts.ReloadInterval); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	if err := durationFlag(a, "--decision-log-timeout", minDecisionLogTimeout, "2s", &opts.DecisionLogTimeout); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	if err := durationFlag(a, "--drain-delay", 0, "5s", &opts.DrainDelay); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
-	switch a.values["--request-documents"] {
+	switch a.Values["--request-documents"] {
 	case "", "refuse":
 	case "allow":
 		opts.AllowRequestDocuments = true
 		log.Warn("--request-documents allow: checks may bring their own governed documents; their answers are advisory, never admission decisions")
 	default:
-		return a.fail(stderr, errUsage{"invalid value for --request-documents: want allow or refuse"})
+		return a.Fail(stderr, cli.UsageError{Msg: "invalid value for --request-documents: want allow or refuse"})
 	}
 	if err := positiveFlag(a, "--max-signers", &opts.MaxSigners); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	if err := durationFlag(a, "--decision-timeout", minDecisionTimeout, "5s", &opts.DecisionTimeout); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	if err := positiveFlag(a, "--max-concurrent", &opts.MaxConcurrentDecisions); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	// The verifier role: all three flags, or none.
 	role := 0
 	for _, f := range []string{"--attest-policy", "--attest-key", "--attest-key-id"} {
-		if _, ok := a.values[f]; ok {
+		if _, ok := a.Values[f]; ok {
 			role++
 		}
 	}
@@ -115,25 +116,25 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	case 0:
 	case 3:
 		for _, f := range []string{"--attest-policy", "--attest-key", "--attest-key-id"} {
-			if strings.TrimSpace(a.values[f]) == "" {
-				return a.fail(stderr, errUsage{"invalid value for " + f + ": it is empty"})
+			if strings.TrimSpace(a.Values[f]) == "" {
+				return a.Fail(stderr, cli.UsageError{Msg: "invalid value for " + f + ": it is empty"})
 			}
 		}
-		sk, err := readSecretKey(a.values["--attest-key"])
+		sk, err := cli.ReadSecretKey(a.Values["--attest-key"])
 		if err != nil {
-			return a.fail(stderr, err)
+			return a.Fail(stderr, err)
 		}
-		opts.Paths.AttestPolicy = a.values["--attest-policy"]
-		opts.Attest = service.AttestRole{Key: sk, KeyID: a.values["--attest-key-id"]}
+		opts.Paths.AttestPolicy = a.Values["--attest-policy"]
+		opts.Attest = service.AttestRole{Key: sk, KeyID: a.Values["--attest-key-id"]}
 	default:
-		return a.fail(stderr, errUsage{"the verifier role needs --attest-policy, --attest-key and --attest-key-id together"})
+		return a.Fail(stderr, cli.UsageError{Msg: "the verifier role needs --attest-policy, --attest-key and --attest-key-id together"})
 	}
 	opts.DecisionLog = stdout
-	if path, ok := a.values["--decision-log"]; ok && path != "-" {
+	if path, ok := a.Values["--decision-log"]; ok && path != "-" {
 		// Appended to, never truncated: the log is an audit record.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 		if err != nil {
-			return a.fail(stderr, fmt.Errorf("cannot open the decision log: %w", err))
+			return a.Fail(stderr, fmt.Errorf("cannot open the decision log: %w", err))
 		}
 		defer f.Close()
 		opts.DecisionLog = f
@@ -141,15 +142,15 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 
 	svc, err := service.New(opts)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	listen := defaultListen
-	if v, ok := a.values["--listen"]; ok {
+	if v, ok := a.Values["--listen"]; ok {
 		listen = v
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	if addr, ok := ln.Addr().(*net.TCPAddr); ok && !addr.IP.IsLoopback() {
 		log.Warn("listening beyond loopback: teegate serve does not authenticate callers; put it behind a proxy that does", "address", addr.String())
@@ -171,35 +172,35 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	}()
 	if err := svc.Serve(ctx, ln); err != nil {
 		log.Error("serve", "error", err)
-		return exitError
+		return cli.ExitError
 	}
-	return exitAllow
+	return cli.ExitAllow
 }
 
 // durationFlag sets *to from flag, when given: a duration of at least
 // least, such as example.
-func durationFlag(a checkArgs, flag string, least time.Duration, example string, to *time.Duration) error {
-	v, ok := a.values[flag]
+func durationFlag(a cli.Args, flag string, least time.Duration, example string, to *time.Duration) error {
+	v, ok := a.Values[flag]
 	if !ok {
 		return nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < least {
-		return errUsage{"invalid value for " + flag + ": want a duration of at least " + least.String() + ", such as " + example}
+		return cli.UsageError{Msg: "invalid value for " + flag + ": want a duration of at least " + least.String() + ", such as " + example}
 	}
 	*to = d
 	return nil
 }
 
 // positiveFlag sets *to from flag, when given: a positive integer.
-func positiveFlag(a checkArgs, flag string, to *int) error {
-	v, ok := a.values[flag]
+func positiveFlag(a cli.Args, flag string, to *int) error {
+	v, ok := a.Values[flag]
 	if !ok {
 		return nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		return errUsage{"invalid value for " + flag + ": want a positive integer"}
+		return cli.UsageError{Msg: "invalid value for " + flag + ": want a positive integer"}
 	}
 	*to = n
 	return nil

@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
+	"github.com/teegate/teegate/internal/clitest"
 	"strings"
 	"testing"
 	"time"
@@ -11,10 +10,12 @@ import (
 	"github.com/teegate/teegate/decision"
 )
 
-// fixedClock is a clock for tests; no test reads the real one.
-func fixedClock(unix int64) func() time.Time {
-	return func() time.Time { return time.Unix(unix, 0) }
-}
+// Helpers shared with teegate-serve's tests.
+var (
+	fixedClock  = clitest.FixedClock
+	writeFiles  = clitest.WriteFiles
+	reasonCodes = clitest.ReasonCodes
+)
 
 type cliResult struct {
 	exit           int
@@ -27,20 +28,8 @@ func runCLI(t *testing.T, dir string, clock func() time.Time, args ...string) cl
 		t.Chdir(dir)
 	}
 	var stdout, stderr strings.Builder
-	exit := run(args, &stdout, &stderr, clock)
+	exit := Run(args, &stdout, &stderr, clock, nil)
 	return cliResult{exit, stdout.String(), stderr.String()}
-}
-
-// writeFiles creates files in a fresh directory and returns it.
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // sampleRegistry is a valid draft registry with one active operator.
@@ -124,7 +113,7 @@ func TestCheckRegistryCLI(t *testing.T) {
 					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
 				}
 			}
-			if tc.exit == exitError {
+			if tc.exit == ExitError {
 				lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 				if r.stdout != "" {
 					t.Errorf("stdout on an error: %q", r.stdout)
@@ -169,7 +158,7 @@ func TestTopLevelCommands(t *testing.T) {
 
 func TestArgumentsMustBeUTF8(t *testing.T) {
 	r := runCLI(t, "", fixedClock(0), "check", "registry", "--registry", "r\xff.json")
-	if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, "not valid UTF-8") {
+	if r.exit != ExitError || r.stdout != "" || !strings.Contains(r.stderr, "not valid UTF-8") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.exit, r.stdout, r.stderr)
 	}
 }
@@ -183,7 +172,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken p
 func TestEmitFailsClosedOnWriteError(t *testing.T) {
 	var stderr strings.Builder
 	d := decision.Decision{Outcome: decision.Allow, ValidatedAtUnix: 1}
-	if exit := emit(failingWriter{}, &stderr, d); exit != exitError || !strings.Contains(stderr.String(), "broken pipe") {
+	if exit := Emit(failingWriter{}, &stderr, d); exit != ExitError || !strings.Contains(stderr.String(), "broken pipe") {
 		t.Fatalf("exit %d, stderr %q", exit, stderr.String())
 	}
 }

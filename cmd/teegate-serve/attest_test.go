@@ -4,6 +4,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"github.com/teegate/teegate/internal/cli"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,11 +44,11 @@ func TestAttestExamples(t *testing.T) {
 		exit              int
 		codes             []string
 	}{
-		{"evidence-hotel.json", "payload-hotel.json", exitAllow, nil},
-		{"evidence-india.json", "payload-india.json", exitAllow, nil},
-		{"evidence-hotel-debug.json", "payload-hotel.json", exitReject, []string{"attest_debug_enabled"}},
-		{"evidence-hotel.json", "payload-hotel-edited.json", exitReject, []string{"attest_report_data_mismatch"}},
-		{"evidence-india.json", "payload-hotel.json", exitReject, []string{"attest_tee_type_mismatch", "attest_report_data_mismatch"}},
+		{"evidence-hotel.json", "payload-hotel.json", cli.ExitAllow, nil},
+		{"evidence-india.json", "payload-india.json", cli.ExitAllow, nil},
+		{"evidence-hotel-debug.json", "payload-hotel.json", cli.ExitReject, []string{"attest_debug_enabled"}},
+		{"evidence-hotel.json", "payload-hotel-edited.json", cli.ExitReject, []string{"attest_report_data_mismatch"}},
+		{"evidence-india.json", "payload-hotel.json", cli.ExitReject, []string{"attest_tee_type_mismatch", "attest_report_data_mismatch"}},
 	} {
 		r := runCLI(t, "", fixedClock(0), append([]string{"attest", "verify"}, attestArgs(tc.evidence, tc.payload)...)...)
 		if r.exit != tc.exit || r.stderr != "" || strings.Join(reasonCodes(t, r.stdout), " ") != strings.Join(tc.codes, " ") {
@@ -55,7 +56,7 @@ func TestAttestExamples(t *testing.T) {
 		}
 	}
 	r := runCLI(t, "", nil, "attest", "measure", "--evidence", examplePath("evidence-india.json"))
-	if r.exit != exitAllow || r.stdout != "sha256:e3bc15e6cf4d77c324aa6e917e0aa92d2d4053c16ad5b0008861dae90b791955\n" {
+	if r.exit != cli.ExitAllow || r.stdout != "sha256:e3bc15e6cf4d77c324aa6e917e0aa92d2d4053c16ad5b0008861dae90b791955\n" {
 		t.Errorf("measure: %+v", r)
 	}
 }
@@ -81,7 +82,7 @@ func TestAttestSign(t *testing.T) {
 
 	// Allow: the signature entry alone, which verifies over the payload.
 	r := runCLI(t, "", nil, append([]string{"attest", "sign"}, attestArgs("evidence-hotel.json", "payload-hotel.json", "--key", key, "--key-id", "vk-b")...)...)
-	if r.exit != exitAllow || r.stderr != "" {
+	if r.exit != cli.ExitAllow || r.stderr != "" {
 		t.Fatalf("sign: %+v", r)
 	}
 	sig, err := admission.DecodeSignature("stdout", []byte(r.stdout))
@@ -99,7 +100,7 @@ func TestAttestSign(t *testing.T) {
 
 	// Reject: the decision, exit 1, and no signature anywhere.
 	r = runCLI(t, "", nil, append([]string{"attest", "sign"}, attestArgs("evidence-hotel.json", "payload-hotel-edited.json", "--key", key, "--key-id", "vk-b")...)...)
-	if r.exit != exitReject || strings.Contains(r.stdout, "signature") || reasonCodes(t, r.stdout)[0] != "attest_report_data_mismatch" {
+	if r.exit != cli.ExitReject || strings.Contains(r.stdout, "signature") || reasonCodes(t, r.stdout)[0] != "attest_report_data_mismatch" {
 		t.Errorf("a refused sign: %+v", r)
 	}
 
@@ -118,7 +119,7 @@ func TestAttestSign(t *testing.T) {
 			"--policy", examplePath("registry.json"), "--registry", examplePath("registry.json"), "--key", key, "--key-id", "vk-b"}, "registry.json]: member \"/profile_status\": unknown member"},
 	} {
 		r := runCLI(t, "", fixedClock(examplesNow), append([]string{"attest", "sign"}, tc.args...)...)
-		if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+		if r.exit != cli.ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.name, r.exit, r.stdout, r.stderr, tc.msg)
 		}
 	}
@@ -153,7 +154,7 @@ func TestAttestInputErrors(t *testing.T) {
 			"--collateral", in("policy.json")}, "--collateral is for --tee tdx only"},
 	} {
 		r := runCLI(t, "", fixedClock(examplesNow), append([]string{"attest"}, tc.args...)...)
-		if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+		if r.exit != cli.ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.name, r.exit, r.stdout, r.stderr, tc.msg)
 		}
 	}
@@ -203,7 +204,7 @@ func TestAttestCollect(t *testing.T) {
 
 	out := filepath.Join(dir, "evidence.json")
 	r := runCLI(t, "", nil, "attest", "collect", "--payload", payloadPath, "--tee", "sev-snp", "--out", out)
-	if r.exit != exitAllow || r.stdout != "" || r.stderr != "" {
+	if r.exit != cli.ExitAllow || r.stdout != "" || r.stderr != "" {
 		t.Fatalf("collect: %+v", r)
 	}
 	// The host gives no CRL: the verifier's policy (here, the fake guest's
@@ -227,7 +228,7 @@ func TestAttestCollect(t *testing.T) {
 	writeJSON(t, collateral, c)
 	out = filepath.Join(dir, "evidence-tdx.json")
 	r = runCLI(t, "", nil, "attest", "collect", "--payload", payloadPath, "--tee", "tdx", "--out", out, "--collateral", collateral)
-	if r.exit != exitAllow {
+	if r.exit != cli.ExitAllow {
 		t.Fatalf("collect tdx: %+v", r)
 	}
 	data, _ = os.ReadFile(out)
@@ -241,7 +242,7 @@ func TestAttestCollect(t *testing.T) {
 	// A device that has no answer for this payload's binding.
 	other := filepath.Join(dir, "other.json")
 	r = runCLI(t, "", nil, "attest", "collect", "--payload", examplePath("payload-india.json"), "--tee", "sev-snp", "--out", other)
-	if r.exit != exitError || !strings.Contains(r.stderr, "refused the report request") {
+	if r.exit != cli.ExitError || !strings.Contains(r.stderr, "refused the report request") {
 		t.Errorf("collect with no answer: %+v", r)
 	}
 	if _, err := os.Stat(other); !os.IsNotExist(err) {
@@ -264,7 +265,7 @@ func TestAttestCollect(t *testing.T) {
 		{"a missing folder", payloadPath, filepath.Join(dir, "no", "such", "e.json"), "cannot create"},
 	} {
 		r := runCLI(t, "", nil, "attest", "collect", "--payload", tc.payload, "--tee", "sev-snp", "--out", tc.out)
-		if r.exit != exitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+		if r.exit != cli.ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
 			t.Errorf("%s: %+v", tc.name, r)
 		}
 	}
@@ -285,7 +286,7 @@ func TestAttestCollect(t *testing.T) {
 		return
 	}
 	r = runCLI(t, "", nil, "attest", "collect", "--payload", payloadPath, "--tee", "sev-snp", "--out", other)
-	if r.exit != exitError || !strings.Contains(r.stderr, "/dev/sev-guest") || !strings.Contains(r.stderr, "configfs-tsm") {
+	if r.exit != cli.ExitError || !strings.Contains(r.stderr, "/dev/sev-guest") || !strings.Contains(r.stderr, "configfs-tsm") {
 		t.Errorf("collect without a device: %+v", r)
 	}
 }
@@ -431,7 +432,7 @@ func TestKeyFileFIFO(t *testing.T) {
 	}()
 	select {
 	case r := <-done:
-		if r.exit != exitError || !strings.Contains(r.stderr, "not a regular file") {
+		if r.exit != cli.ExitError || !strings.Contains(r.stderr, "not a regular file") {
 			t.Errorf("%+v", r)
 		}
 	case <-time.After(20 * time.Second):

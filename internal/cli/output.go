@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -23,25 +23,25 @@ const fallbackDecision = `{
 
 // result is what a check prints: a decision, or the session gate's
 // extended form of one.
-type result interface {
+type Result interface {
 	Marshal() ([]byte, error)
 	Admits() bool
 }
 
 // emit prints r and returns its exit code: 0 when it admits, 1 otherwise.
 // A decision that cannot be delivered is an error (2), never an allow.
-func emit(stdout, stderr io.Writer, r result) int {
+func Emit(stdout, stderr io.Writer, r Result) int {
 	out, err := r.Marshal()
 	if err != nil {
 		io.WriteString(stdout, fallbackDecision)
-		return exitReject
+		return ExitReject
 	}
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintf(stderr, "cannot write the decision to stdout: %v\n", err)
-		return exitError
+		return ExitError
 	}
 	if r.Admits() {
-		return exitAllow
+		return ExitAllow
 	}
-	return exitReject
+	return ExitReject
 }

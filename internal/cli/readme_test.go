@@ -1,6 +1,7 @@
-package main
+package cli
 
 import (
+	"github.com/teegate/teegate/internal/clitest"
 	"net"
 	"os"
 	"os/exec"
@@ -32,7 +33,7 @@ func runReadmeBlock(t *testing.T, name string, edit func(script string) string) 
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // temporary files go when the test ends
 	// The block's go build makes the same build as this test's.
-	if tags := buildTags(t); tags != "" {
+	if tags := clitest.BuildTags(t); tags != "" {
 		cmd.Env = append(cmd.Env, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -tags="+tags))
 	}
 	out, err := cmd.CombinedOutput()

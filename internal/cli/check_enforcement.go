@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -13,16 +13,16 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 		reg *governance.Registry
 		ctx *enforce.Context
 	)
-	return check{
-		usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]",
-		required: []string{"--registry", "--context"},
-		docs: []document{
+	return Check{
+		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]",
+		Required: []string{"--registry", "--context"},
+		Docs: []Document{
 			{"--registry", func(p string, d []byte) (err error) {
 				reg, err = governance.DecodeRegistry(p, d, enforce.RegistryMembers)
 				return
 			}},
 			{"--context", func(p string, d []byte) (err error) { ctx, err = enforce.DecodeContext(p, d); return }},
 		},
-		decide: func(now uint64) result { return enforce.CheckEnforcement(reg, ctx, now) },
-	}.run(args, stdout, stderr, clock)
+		Decide: func(now uint64) Result { return enforce.CheckEnforcement(reg, ctx, now) },
+	}.Run(args, stdout, stderr, clock)
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -12,17 +12,17 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 		reg *governance.Registry
 		log *governance.AuditLog // nil without --events: no event checks
 	)
-	return check{
-		usage:    "Usage: teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]",
-		required: []string{"--registry"},
-		optional: []string{"--events"},
-		docs: []document{
+	return Check{
+		Usage:    "Usage: teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]",
+		Required: []string{"--registry"},
+		Optional: []string{"--events"},
+		Docs: []Document{
 			{"--registry", func(p string, d []byte) (err error) {
 				reg, err = governance.DecodeRegistry(p, d, governance.Requirement{})
 				return
 			}},
 			{"--events", func(p string, d []byte) (err error) { log, err = governance.DecodeAuditLog(p, d); return }},
 		},
-		decide: func(now uint64) result { return governance.CheckRegistry(reg, log, now) },
-	}.run(args, stdout, stderr, clock)
+		Decide: func(now uint64) Result { return governance.CheckRegistry(reg, log, now) },
+	}.Run(args, stdout, stderr, clock)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"github.com/teegate/teegate/internal/cli"
 	"io"
 	"net/http"
 	"os"
@@ -197,8 +198,8 @@ func TestServeCommandRefuses(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := run(c.args, &stdout, &stderr, time.Now)
-			if code != exitError || !strings.Contains(stderr.String(), c.want) || !strings.Contains(stderr.String(), serveUsage) {
+			code := cli.Run(c.args, &stdout, &stderr, time.Now, commands)
+			if code != cli.ExitError || !strings.Contains(stderr.String(), c.want) || !strings.Contains(stderr.String(), serveUsage) {
 				t.Fatalf("exit %d, stderr:\n%s\nwant %q", code, stderr.String(), c.want)
 			}
 			if stdout.Len() != 0 {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -13,41 +13,41 @@ import (
 // keygen writes a new verifier signing key to --out, readable by its owner
 // only, and prints the x-only public key for the keyset.
 func keygen(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{
-		usage:    "Usage: teegate keygen --out <path>",
-		required: []string{"--out"},
-		noNow:    true,
+	a := Args{
+		Usage:    "Usage: teegate keygen --out <path>",
+		Required: []string{"--out"},
+		NoNow:    true,
 	}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
-	path := a.values["--out"]
+	path := a.Values["--out"]
 	sk, err := admission.GenerateKey()
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	if err := writeNewFile(path, sk.KeyFile(), 0o600); err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	fmt.Fprintln(stdout, sk.PubKeyHex())
-	return exitAllow
+	return ExitAllow
 }
 
 // writeNewFile creates path with mode perm and writes data, refusing to
 // replace an existing file: overwriting a key file would destroy a key.
 // A partly written file is removed.
 func writeNewFile(path string, data []byte, perm fs.FileMode) error {
-	f, err := createNew(path, perm)
+	f, err := CreateNew(path, perm)
 	if err != nil {
 		return err
 	}
-	return finishNew(f, data)
+	return FinishNew(f, data)
 }
 
-// createNew creates path with mode perm, refusing anything already there:
+// CreateNew creates path with mode perm, refusing anything already there:
 // a file, a link, a device. The file is claimed before any work is done
 // for it, so that a folder that cannot take it fails first.
-func createNew(path string, perm fs.FileMode) (*os.File, error) {
+func CreateNew(path string, perm fs.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("refusing to overwrite %s: it already exists", path)
@@ -58,9 +58,9 @@ func createNew(path string, perm fs.FileMode) (*os.File, error) {
 	return f, nil
 }
 
-// finishNew writes data to a file from createNew, syncs and closes it; on
+// FinishNew writes data to a file from CreateNew, syncs and closes it; on
 // failure it removes the file, so that nothing half written is left.
-func finishNew(f *os.File, data []byte) error {
+func FinishNew(f *os.File, data []byte) error {
 	_, err := f.Write(data)
 	if err == nil {
 		err = f.Sync()
@@ -75,9 +75,9 @@ func finishNew(f *os.File, data []byte) error {
 	return nil
 }
 
-// abandonNew closes and removes a file from createNew that will not be
+// AbandonNew closes and removes a file from CreateNew that will not be
 // written.
-func abandonNew(f *os.File) {
+func AbandonNew(f *os.File) {
 	f.Close()
 	os.Remove(f.Name())
 }

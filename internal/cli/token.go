@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -24,12 +24,12 @@ func token(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "teegate token: want sign or assemble\n%s\n", tokenUsage)
-	return exitError
+	return ExitError
 }
 
-// readPayload reads a payload file and decodes it strictly, so that an
+// ReadPayload reads a payload file and decodes it strictly, so that an
 // error names the file and the member; Sign and Assemble check it again.
-func readPayload(path string) (string, error) {
+func ReadPayload(path string) (string, error) {
 	data, err := strictjson.ReadFile(path)
 	if err != nil {
 		return "", err
@@ -43,34 +43,34 @@ func readPayload(path string) (string, error) {
 
 // tokenSign prints one verifier's signature entry over a payload.
 func tokenSign(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{
-		usage:    "Usage: teegate token sign --payload <path> --key <path> --key-id <id>",
-		required: []string{"--payload", "--key", "--key-id"},
-		noNow:    true,
+	a := Args{
+		Usage:    "Usage: teegate token sign --payload <path> --key <path> --key-id <id>",
+		Required: []string{"--payload", "--key", "--key-id"},
+		NoNow:    true,
 	}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
-	payload, err := readPayload(a.values["--payload"])
+	payload, err := ReadPayload(a.Values["--payload"])
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
-	sk, err := readSecretKey(a.values["--key"])
+	sk, err := ReadSecretKey(a.Values["--key"])
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
-	sig, err := admission.Sign(sk, payload, a.values["--key-id"])
+	sig, err := admission.Sign(sk, payload, a.Values["--key-id"])
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	return printJSON(stdout, stderr, sig)
 }
 
-// readSecretKey reads a key file, refusing one that others may read: a
+// ReadSecretKey reads a key file, refusing one that others may read: a
 // verifier key that has been readable by other users must be presumed
 // copied. The mode is checked on the open file, so the file read is the
 // file checked.
-func readSecretKey(path string) (*admission.SecretKey, error) {
+func ReadSecretKey(path string) (*admission.SecretKey, error) {
 	// Looked at before it is opened: opening a FIFO would wait for a
 	// writer for ever. Then the open file must be the file looked at.
 	before, err := os.Stat(path)
@@ -116,34 +116,34 @@ const maxKeyFileBytes = 256
 
 // tokenAssemble prints the token artifact from a payload and signatures.
 func tokenAssemble(args []string, stdout, stderr io.Writer) int {
-	a := checkArgs{
-		usage:    "Usage: teegate token assemble --payload <path> --signature <path>...",
-		required: []string{"--payload", "--signature"},
+	a := Args{
+		Usage:    "Usage: teegate token assemble --payload <path> --signature <path>...",
+		Required: []string{"--payload", "--signature"},
 		list:     "--signature",
-		noNow:    true,
+		NoNow:    true,
 	}
-	if err := a.parse(args); err != nil {
-		return a.fail(stderr, err)
+	if err := a.Parse(args); err != nil {
+		return a.Fail(stderr, err)
 	}
-	payload, err := readPayload(a.values["--payload"])
+	payload, err := ReadPayload(a.Values["--payload"])
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	var sigs []admission.TokenSignature
 	for _, path := range a.lists {
 		data, err := strictjson.ReadFile(path)
 		if err != nil {
-			return a.fail(stderr, err)
+			return a.Fail(stderr, err)
 		}
 		sig, err := admission.DecodeSignature(path, data)
 		if err != nil {
-			return a.fail(stderr, err)
+			return a.Fail(stderr, err)
 		}
 		sigs = append(sigs, *sig)
 	}
 	tok, err := admission.Assemble(payload, sigs)
 	if err != nil {
-		return a.fail(stderr, err)
+		return a.Fail(stderr, err)
 	}
 	return printJSON(stdout, stderr, tok)
 }
@@ -155,7 +155,7 @@ func printJSON(stdout, stderr io.Writer, v any) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "cannot write the output: %v\n", err)
-		return exitError
+		return ExitError
 	}
-	return exitAllow
+	return ExitAllow
 }
