@@ -168,9 +168,10 @@ func Union(sets ...Required) Required {
 	return Members(paths...)
 }
 
-// options are the decoding rules every input shares. Duplicate names are
-// allowed at this level so that the schema pass refuses every duplicate
-// member, of a struct or of a map, with one message and offset convention.
+// options are json v2's rules for the values the decoder hands it alone
+// (kindOther, such as []byte) and for the two-pass oracle of the tests.
+// Duplicate names are allowed at this level: the decoder's own scan has
+// refused them first, with one message and offset convention.
 var options = json.JoinOptions(
 	json.RejectUnknownMembers(true),
 	jsontext.AllowDuplicateNames(true),
@@ -178,22 +179,23 @@ var options = json.JoinOptions(
 )
 
 // Decode decodes the JSON document data, read from file, into v, which must
-// be a non-nil pointer. required says which non-optional members must be
-// present; nil requires all of them.
+// be a non-nil pointer; v is reset to its zero value first. required says
+// which non-optional members must be present; nil requires all of them.
+//
+// It reads the document once, checking syntax, kinds and the schema as it
+// sets v (decode.go). A document with several faults is refused for the
+// first fault of syntax or type if it has one, else for the first null,
+// repeated or missing member, as when json v2 decoded it before a second
+// pass checked the schema.
 func Decode(file string, data []byte, v any, required Required) error {
 	if len(data) > MaxInputBytes {
 		return &Error{Op: OpParse, File: file, Offset: -1, Err: ErrTooLarge,
 			Msg: fmt.Sprintf("document is larger than the %d-byte input limit", MaxInputBytes)}
 	}
-	if err := json.Unmarshal(data, v, options); err != nil {
-		return fromJSONError(file, err)
-	}
-	// json v2 stores the zero value for null and does not know which
-	// members are required; a second pass over the tokens checks both
-	// against the schema, resolved once per type and requirement, so that
-	// the pass builds no strings unless it fails.
-	w := walker{file: file, dec: jsontext.NewDecoder(bytes.NewReader(data), options)}
-	return w.member(rootOf(reflect.TypeOf(v).Elem(), required))
+	rv := reflect.ValueOf(v).Elem()
+	rv.SetZero()
+	d := decoder{file: file, data: data}
+	return d.document(rootOf(rv.Type(), required), rv)
 }
 
 // DecodeNew decodes data, read from file, into a new T, as Decode does.
@@ -204,214 +206,6 @@ func DecodeNew[T any](file string, data []byte, required Required) (*T, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// fullSchemas caches the schema of each type decoded with every member
-// required; a MemberSet caches its own.
-var fullSchemas sync.Map // reflect.Type -> *field
-
-// rootOf is the schema of t under required, resolved on its first use and
-// cached, so that a decode walks no types and builds no paths.
-func rootOf(t reflect.Type, required Required) *field {
-	cache := &fullSchemas
-	if required != nil {
-		cache = &required.schemas
-	}
-	if f, ok := cache.Load(t); ok {
-		return f.(*field)
-	}
-	seen := map[string]bool{}
-	root := &field{typ: t, node: schemaOf(t, "", required, seen, map[reflect.Type]bool{})}
-	if required != nil {
-		for p := range required.paths {
-			if !seen[p] {
-				panic("strictjson: required path " + p + " names no member of " + t.String())
-			}
-		}
-	}
-	f, _ := cache.LoadOrStore(t, root)
-	return f.(*field)
-}
-
-// node is the schema of one JSON value: an object with fields, an array or
-// map of elements, or a leaf whose type json v2 has already checked.
-type node struct {
-	kind   reflect.Kind // Struct, Slice, Map, or Invalid for a leaf
-	fields []field      // Struct
-	index  map[string]int
-	elem   *field // Slice and Map
-}
-
-// field is a member or an element: its Go type, whether it may be null or
-// absent (a pointer), whether the caller requires it, and its schema.
-type field struct {
-	name     string
-	typ      reflect.Type
-	optional bool
-	required bool
-	node     *node
-}
-
-// schemaOf resolves the schema of t at the given schema path. The Go types
-// are the schema, so it is walked once per Decode rather than per value.
-// seen collects every member path of the schema.
-func schemaOf(t reflect.Type, path string, required Required, seen map[string]bool, visiting map[reflect.Type]bool) *node {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if visiting[t] {
-			panic("strictjson: recursive schema type " + t.String())
-		}
-		visiting[t] = true
-		defer delete(visiting, t)
-		n := &node{kind: reflect.Struct, index: map[string]int{}}
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-			if !sf.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = sf.Name
-			}
-			optional := sf.Type.Kind() == reflect.Pointer
-			memberPath := path + "/" + name
-			seen[memberPath] = true
-			n.index[name] = len(n.fields)
-			n.fields = append(n.fields, field{
-				name:     name,
-				typ:      sf.Type,
-				optional: optional,
-				required: !optional && (required == nil || required.paths[memberPath]),
-				node:     schemaOf(sf.Type, memberPath, required, seen, visiting),
-			})
-		}
-		if len(n.fields) > 64 {
-			panic("strictjson: " + t.String() + " has more than 64 members")
-		}
-		return n
-	case reflect.Slice, reflect.Map:
-		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-			return &node{} // []byte is a string in JSON
-		}
-		elem := &field{typ: t.Elem(), optional: t.Elem().Kind() == reflect.Pointer}
-		elem.node = schemaOf(t.Elem(), path+"/*", required, seen, visiting)
-		return &node{kind: t.Kind(), elem: elem}
-	default:
-		return &node{}
-	}
-}
-
-type walker struct {
-	file string
-	dec  *jsontext.Decoder
-}
-
-func (w *walker) fail(pointer string, offset int64, msg string) error {
-	return &Error{Op: OpParse, File: w.file, Pointer: pointer, Offset: offset, Msg: msg}
-}
-
-// member checks the next value, a member or element described by f,
-// refusing null unless f is optional. Unmarshal has already accepted the
-// document, so token kinds match the schema and reading cannot fail on
-// syntax.
-func (w *walker) member(f *field) error {
-	if w.dec.PeekKind() == 'n' {
-		if _, err := w.dec.ReadToken(); err != nil {
-			return err
-		}
-		if f.optional {
-			return nil
-		}
-		// StackPointer names the member once its value has been read.
-		return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset()-int64(len("null")), "null is not allowed here")
-	}
-	switch n := f.node; n.kind {
-	case reflect.Struct:
-		return w.object(n)
-	case reflect.Slice, reflect.Map:
-		return w.elements(n)
-	default:
-		return w.dec.SkipValue()
-	}
-}
-
-// elements checks the values of an array, or of a map's object. A map's
-// keys are data, but a key written twice is still a duplicate member, as in
-// any other object: Unmarshal would keep the later entry, so that the order
-// of two entries decided what the document means.
-func (w *walker) elements(n *node) error {
-	open, err := w.dec.ReadToken()
-	if err != nil {
-		return err
-	}
-	end := jsontext.Kind(']')
-	var keys map[string]struct{}
-	if open.Kind() == '{' {
-		end = '}'
-	}
-	for count := 0; w.dec.PeekKind() != end; count++ {
-		if count == MaxListLength {
-			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(),
-				fmt.Sprintf("more than %d entries", MaxListLength))
-		}
-		if end == '}' {
-			key, err := w.dec.ReadToken()
-			if err != nil {
-				return err
-			}
-			k := key.String() // unescaped, so "t" and "\u0074" are one key
-			if _, dup := keys[k]; dup {
-				return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "duplicate member")
-			}
-			if keys == nil {
-				keys = map[string]struct{}{}
-			}
-			keys[k] = struct{}{}
-		}
-		if err := w.member(n.elem); err != nil {
-			return err
-		}
-	}
-	_, err = w.dec.ReadToken()
-	return err
-}
-
-func (w *walker) object(n *node) error {
-	if _, err := w.dec.ReadToken(); err != nil { // {
-		return err
-	}
-	offset := w.dec.InputOffset() - 1
-	var seen uint64 // bit i: n.fields[i] is present; schemaOf caps members at 64
-	for w.dec.PeekKind() != '}' {
-		name, err := w.dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		i, ok := n.index[name.String()]
-		if !ok { // Unmarshal refuses unknown names; this guards the schema walk, not the input
-			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "unknown member")
-		}
-		if seen&(1<<i) != 0 {
-			return w.fail(string(w.dec.StackPointer()), w.dec.InputOffset(), "duplicate member")
-		}
-		seen |= 1 << i
-		if err := w.member(&n.fields[i]); err != nil {
-			return err
-		}
-	}
-	if _, err := w.dec.ReadToken(); err != nil { // }
-		return err
-	}
-	for i := range n.fields {
-		if f := &n.fields[i]; f.required && seen&(1<<i) == 0 {
-			// Having read the whole object, StackPointer names it.
-			return w.fail(string(w.dec.StackPointer()), offset, fmt.Sprintf("missing required member %q", f.name))
-		}
-	}
-	return nil
 }
 
 // fromJSONError turns a json v2 error into an Error that names the member.

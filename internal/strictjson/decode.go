@@ -1,0 +1,685 @@
+package strictjson
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+)
+
+// decoder reads one document in a single pass, checking it against the
+// schema as it sets the Go value: syntax (RFC 8259, with names unique in
+// each object and strings valid UTF-8, as RFC 7493 asks), the JSON kind of
+// each value against its Go type, null only where the Go type is optional,
+// unknown and missing members. Values of kindOther are handed, alone, to
+// json v2 with the package's options.
+//
+// Nothing is allocated for the path of the value being read unless an
+// error must name it: path holds the members and indices that lead to it.
+type decoder struct {
+	file string
+	data []byte
+	pos  int
+	path []step
+	buf  []byte // scratch for strings with escapes
+	// later is the first null, repeated or missing member found. It is
+	// reported only if the rest of the document has no error of syntax or
+	// type, as when json v2 decoded first and the schema was checked after:
+	// a document with several faults is refused for the same one as before.
+	later error
+}
+
+// failLater keeps the fault at offset to report at the end, if nothing
+// else fails first.
+func (d *decoder) failLater(offset int, msg string) {
+	if d.later == nil {
+		d.later = d.fail(offset, msg)
+	}
+}
+
+// step is one member name, or array index (index >= 0), of a path.
+type step struct {
+	name  string
+	index int
+}
+
+// pointer is the JSON pointer (RFC 6901) of the value being read.
+func (d *decoder) pointer() string {
+	var b strings.Builder
+	for _, s := range d.path {
+		b.WriteByte('/')
+		if s.index >= 0 {
+			b.WriteString(strconv.Itoa(s.index))
+			continue
+		}
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(s.name))
+	}
+	return b.String()
+}
+
+func (d *decoder) fail(offset int, msg string) error {
+	return &Error{Op: OpParse, File: d.file, Pointer: d.pointer(), Offset: int64(offset), Msg: msg}
+}
+
+func (d *decoder) failf(offset int, format string, args ...any) error {
+	return d.fail(offset, fmt.Sprintf(format, args...))
+}
+
+// eof is the error for a document that ends inside a value.
+func (d *decoder) eof() error { return d.fail(len(d.data), "unexpected end of input") }
+
+// invalid is the error for the byte at d.pos, which cannot come where it is.
+func (d *decoder) invalid(where string) error {
+	if d.pos >= len(d.data) {
+		return d.eof()
+	}
+	return d.failf(d.pos, "invalid character %s %s", quoteByte(d.data[d.pos]), where)
+}
+
+func quoteByte(c byte) string {
+	if c < utf8.RuneSelf {
+		return strconv.QuoteRune(rune(c))
+	}
+	return fmt.Sprintf("'\\x%02x'", c)
+}
+
+func (d *decoder) skipSpace() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips whitespace and returns the next byte, 0 at the end.
+func (d *decoder) peek() byte {
+	d.skipSpace()
+	if d.pos == len(d.data) {
+		return 0
+	}
+	return d.data[d.pos]
+}
+
+// describe names the JSON kind of the value starting with c.
+func describe(c byte) string {
+	switch {
+	case c == 'n':
+		return "null"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == '"':
+		return "a string"
+	case c == '-' || c >= '0' && c <= '9':
+		return "a number"
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	default:
+		return "a value"
+	}
+}
+
+// document decodes the whole of d.data into v, a non-nil pointer.
+func (d *decoder) document(root *field, v reflect.Value) error {
+	if d.peek() == 0 {
+		return d.eof()
+	}
+	if err := d.value(root, v); err != nil {
+		return err
+	}
+	if d.peek() != 0 {
+		return d.invalid("after top-level value")
+	}
+	return d.later
+}
+
+// value decodes the next value, described by f, into v.
+func (d *decoder) value(f *field, v reflect.Value) error {
+	c := d.peek()
+	if c == 'n' {
+		start := d.pos
+		if err := d.literal("null"); err != nil {
+			return err
+		}
+		if !f.optional {
+			d.failLater(start, "null is not allowed here")
+		}
+		v.SetZero()
+		return nil
+	}
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		v = v.Elem()
+	}
+	n := f.node
+	switch n.kind {
+	case kindStruct:
+		return d.object(n, v)
+	case kindSlice:
+		return d.array(n, v)
+	case kindMap:
+		return d.dict(n, v)
+	case kindString:
+		if c != '"' {
+			return d.wrongKind(f, c)
+		}
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		v.SetString(s)
+		return nil
+	case kindText:
+		if c != '"' {
+			return d.wrongKind(f, c)
+		}
+		start := d.pos
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		if err := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText([]byte(s)); err != nil {
+			return d.fail(start, err.Error())
+		}
+		return nil
+	case kindBool:
+		switch c {
+		case 't':
+			v.SetBool(true)
+			return d.literal("true")
+		case 'f':
+			v.SetBool(false)
+			return d.literal("false")
+		}
+		return d.wrongKind(f, c)
+	case kindUint:
+		if c != '-' && (c < '0' || c > '9') {
+			return d.wrongKind(f, c)
+		}
+		start := d.pos
+		u, ok, err := d.number(n.bits)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return d.failf(start, "%s is not %s", d.data[start:d.pos], describeType(f.typ))
+		}
+		v.SetUint(u)
+		return nil
+	default:
+		return d.other(v)
+	}
+}
+
+func (d *decoder) wrongKind(f *field, c byte) error {
+	if c == 0 {
+		return d.eof()
+	}
+	switch c {
+	case '{', '[', '"', 't', 'f', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	default:
+		return d.invalid("at start of value")
+	}
+	return d.failf(d.pos, "want %s, found %s", describeType(f.typ), describe(c))
+}
+
+// other hands the next value alone to json v2, after checking its syntax.
+func (d *decoder) other(v reflect.Value) error {
+	start := d.pos
+	if err := d.skipValue(); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(d.data[start:d.pos], v.Addr().Interface(), options); err != nil {
+		e := fromJSONError(d.file, err).(*Error)
+		e.Pointer = d.pointer() + e.Pointer
+		if e.Offset >= 0 {
+			e.Offset += int64(start)
+		}
+		return e
+	}
+	return nil
+}
+
+func (d *decoder) literal(lit string) error {
+	for i := 0; i < len(lit); i++ {
+		if d.pos+i >= len(d.data) {
+			return d.eof()
+		}
+		if d.data[d.pos+i] != lit[i] {
+			d.pos += i
+			return d.invalid("in literal " + lit + " (expecting " + strconv.QuoteRune(rune(lit[i])) + ")")
+		}
+	}
+	d.pos += len(lit)
+	return nil
+}
+
+// object decodes an object into the struct v, member by member.
+func (d *decoder) object(n *node, v reflect.Value) error {
+	if c := d.peek(); c != '{' {
+		return d.wrongKind(&field{typ: v.Type()}, c)
+	}
+	open := d.pos
+	d.pos++
+	var seen uint64 // bit i: n.fields[i] is present; schemaOf caps members at 64
+	if d.peek() == '}' {
+		d.pos++
+	} else {
+		for {
+			if d.peek() != '"' {
+				return d.invalid("before object name (expecting '\"')")
+			}
+			nameStart := d.pos
+			name, err := d.strBytes()
+			if err != nil {
+				return err
+			}
+			i, ok := n.index[string(name)]
+			if !ok {
+				d.path = append(d.path, step{name: string(name), index: -1})
+				return d.fail(nameStart, "unknown member")
+			}
+			d.path = append(d.path, step{name: n.fields[i].name, index: -1})
+			if seen&(1<<i) != 0 {
+				d.failLater(d.pos, "duplicate member")
+			}
+			seen |= 1 << i
+			if d.peek() != ':' {
+				return d.invalid("after object name (expecting ':')")
+			}
+			d.pos++
+			f := &n.fields[i]
+			if err := d.value(f, v.Field(f.goIndex)); err != nil {
+				return err
+			}
+			d.path = d.path[:len(d.path)-1]
+			if done, err := d.next('}', "object"); done || err != nil {
+				if err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	for i := range n.fields {
+		if f := &n.fields[i]; f.required && seen&(1<<i) == 0 {
+			d.failLater(open, fmt.Sprintf("missing required member %q", f.name))
+			break
+		}
+	}
+	return nil
+}
+
+// next reads what follows a member or element: a comma (false), or the
+// closing byte (true).
+func (d *decoder) next(closing byte, what string) (bool, error) {
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return false, nil
+	case closing:
+		d.pos++
+		return true, nil
+	}
+	return false, d.invalid(fmt.Sprintf("after %s value (expecting ',' or %s)", what, strconv.QuoteRune(rune(closing))))
+}
+
+// array decodes an array into the slice v, growing it in place.
+func (d *decoder) array(n *node, v reflect.Value) error {
+	if c := d.peek(); c != '[' {
+		return d.wrongKind(&field{typ: v.Type()}, c)
+	}
+	d.pos++
+	if d.peek() == ']' {
+		d.pos++
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // [] is an empty slice, not a nil one
+		return nil
+	}
+	v.SetLen(0)
+	for i := 0; ; i++ {
+		if i == MaxListLength {
+			return d.failf(d.pos, "more than %d entries", MaxListLength)
+		}
+		if i == v.Cap() {
+			v.Grow(max(4, i))
+		}
+		v.SetLen(i + 1)
+		d.path = append(d.path, step{index: i})
+		if err := d.value(n.elem, v.Index(i)); err != nil {
+			return err
+		}
+		d.path = d.path[:len(d.path)-1]
+		done, err := d.next(']', "array")
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// dict decodes an object keyed by data into the map v. A key written twice
+// is a duplicate member, as in any other object.
+func (d *decoder) dict(n *node, v reflect.Value) error {
+	if c := d.peek(); c != '{' {
+		return d.wrongKind(&field{typ: v.Type()}, c)
+	}
+	d.pos++
+	m := reflect.MakeMap(v.Type())
+	keyType, elemType := v.Type().Key(), v.Type().Elem()
+	if d.peek() == '}' {
+		d.pos++
+		v.Set(m)
+		return nil
+	}
+	for count := 0; ; count++ {
+		if count == MaxListLength {
+			return d.failf(d.pos, "more than %d entries", MaxListLength)
+		}
+		if d.peek() != '"' {
+			return d.invalid("before object name (expecting '\"')")
+		}
+		name, err := d.str()
+		if err != nil {
+			return err
+		}
+		key := reflect.ValueOf(name)
+		if keyType != key.Type() {
+			key = key.Convert(keyType)
+		}
+		d.path = append(d.path, step{name: name, index: -1})
+		if m.MapIndex(key).IsValid() {
+			d.failLater(d.pos, "duplicate member")
+		}
+		if d.peek() != ':' {
+			return d.invalid("after object name (expecting ':')")
+		}
+		d.pos++
+		elem := reflect.New(elemType).Elem()
+		if err := d.value(n.elem, elem); err != nil {
+			return err
+		}
+		m.SetMapIndex(key, elem)
+		d.path = d.path[:len(d.path)-1]
+		done, err := d.next('}', "object")
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	v.Set(m)
+	return nil
+}
+
+// str reads a string at d.pos and returns it unescaped.
+func (d *decoder) str() (string, error) {
+	b, err := d.strBytes()
+	return string(b), err
+}
+
+// strBytes reads a string at d.pos and returns it unescaped, in bytes
+// that are valid until the next read. Strings must be valid UTF-8, with no
+// control characters and no escaped lone surrogates.
+func (d *decoder) strBytes() ([]byte, error) {
+	start := d.pos
+	i := start + 1
+	// The common case: ASCII without escapes, read in place.
+	for i < len(d.data) {
+		c := d.data[i]
+		if c == '"' {
+			d.pos = i + 1
+			return d.data[start+1 : i], nil
+		}
+		if c == '\\' || c < ' ' || c >= utf8.RuneSelf {
+			break
+		}
+		i++
+	}
+	b := append(d.buf[:0], d.data[start+1:i]...)
+	for {
+		if i >= len(d.data) {
+			return nil, d.eof()
+		}
+		c := d.data[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			d.buf = b
+			return b, nil
+		case c < ' ':
+			d.pos = i
+			return nil, d.invalid("in string (expecting non-control character)")
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(d.data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return nil, d.failf(i, "invalid UTF-8 within string")
+			}
+			b = append(b, d.data[i:i+size]...)
+			i += size
+		case c != '\\':
+			b = append(b, c)
+			i++
+		default:
+			if i+1 >= len(d.data) {
+				return nil, d.eof()
+			}
+			switch e := d.data[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				i += 2
+			case 'b':
+				b = append(b, '\b')
+				i += 2
+			case 'f':
+				b = append(b, '\f')
+				i += 2
+			case 'n':
+				b = append(b, '\n')
+				i += 2
+			case 'r':
+				b = append(b, '\r')
+				i += 2
+			case 't':
+				b = append(b, '\t')
+				i += 2
+			case 'u':
+				r, err := d.hex4(i)
+				if err != nil {
+					return nil, err
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r2 := rune(-1)
+					if r < 0xdc00 && i+1 < len(d.data) && d.data[i] == '\\' && d.data[i+1] == 'u' {
+						if r2, err = d.hex4(i); err != nil {
+							return nil, err
+						}
+					}
+					dec := utf16.DecodeRune(r, r2)
+					if dec == utf8.RuneError {
+						return nil, d.failf(i-6, "invalid surrogate pair in string")
+					}
+					r = dec
+					i += 6
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				return nil, d.failf(i, "invalid escape sequence %q in string", d.data[i:i+2])
+			}
+		}
+	}
+}
+
+// hex4 reads the four hex digits of the \u escape at i.
+func (d *decoder) hex4(i int) (rune, error) {
+	if i+6 > len(d.data) {
+		return 0, d.eof()
+	}
+	var r rune
+	for _, c := range d.data[i+2 : i+6] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, d.failf(i, "invalid escape sequence %q in string", d.data[i:i+6])
+		}
+	}
+	return r, nil
+}
+
+// number reads a JSON number at d.pos. ok says whether it is a plain
+// unsigned integer that fits in bits; u is its value then.
+func (d *decoder) number(bits int) (u uint64, ok bool, err error) {
+	i := d.pos
+	ok = true
+	if d.data[i] == '-' {
+		ok = false
+		i++
+	}
+	switch {
+	case i >= len(d.data):
+		d.pos = i
+		return 0, false, d.eof()
+	case d.data[i] == '0':
+		i++
+	case d.data[i] >= '1' && d.data[i] <= '9':
+		limit := uint64(1)<<bits - 1
+		if bits == 64 {
+			limit = ^uint64(0)
+		}
+		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
+			digit := uint64(d.data[i] - '0')
+			if u > (limit-digit)/10 {
+				ok = false
+			}
+			u = u*10 + digit
+			i++
+		}
+	default:
+		d.pos = i
+		return 0, false, d.invalid("in number (expecting digit)")
+	}
+	if i < len(d.data) && d.data[i] == '.' {
+		ok = false
+		i++
+		if i >= len(d.data) || d.data[i] < '0' || d.data[i] > '9' {
+			d.pos = i
+			return 0, false, d.invalid("in number (expecting digit)")
+		}
+		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(d.data) && (d.data[i] == 'e' || d.data[i] == 'E') {
+		ok = false
+		i++
+		if i < len(d.data) && (d.data[i] == '+' || d.data[i] == '-') {
+			i++
+		}
+		if i >= len(d.data) || d.data[i] < '0' || d.data[i] > '9' {
+			d.pos = i
+			return 0, false, d.invalid("in number (expecting digit)")
+		}
+		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
+			i++
+		}
+	}
+	d.pos = i
+	if !ok {
+		u = 0
+	}
+	return u, ok, nil
+}
+
+// skipValue reads past the next value, checking its syntax, for other.
+// Nesting is bounded, as json v2 bounds it.
+func (d *decoder) skipValue() error {
+	return d.skip(0)
+}
+
+const maxSkipDepth = 10000
+
+func (d *decoder) skip(depth int) error {
+	if depth > maxSkipDepth {
+		return d.failf(d.pos, "exceeded max depth")
+	}
+	switch c := d.peek(); {
+	case c == 0:
+		return d.eof()
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == 'n':
+		return d.literal("null")
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == '-' || c >= '0' && c <= '9':
+		_, _, err := d.number(64)
+		return err
+	case c == '[':
+		d.pos++
+		if d.peek() == ']' {
+			d.pos++
+			return nil
+		}
+		for {
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			if done, err := d.next(']', "array"); done || err != nil {
+				return err
+			}
+		}
+	case c == '{':
+		d.pos++
+		if d.peek() == '}' {
+			d.pos++
+			return nil
+		}
+		names := map[string]bool{}
+		for {
+			if d.peek() != '"' {
+				return d.invalid("before object name (expecting '\"')")
+			}
+			name, err := d.str()
+			if err != nil {
+				return err
+			}
+			if names[name] {
+				return d.fail(d.pos, "duplicate member")
+			}
+			names[name] = true
+			if d.peek() != ':' {
+				return d.invalid("after object name (expecting ':')")
+			}
+			d.pos++
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			if done, err := d.next('}', "object"); done || err != nil {
+				return err
+			}
+		}
+	default:
+		return d.invalid("at start of value")
+	}
+}
