@@ -88,15 +88,22 @@ func quoteByte(c byte) string {
 }
 
 func (d *decoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
+	for d.pos < len(d.data) && space[d.data[d.pos]] {
+		d.pos++
 	}
 }
+
+// space and plain classify bytes: JSON whitespace, and the bytes a string
+// holds as they are (not '"', '\\', a control character or non-ASCII).
+var space, plain = func() (space, plain [256]bool) {
+	for _, c := range " \t\n\r" {
+		space[c] = true
+	}
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+	}
+	return
+}()
 
 // peek skips whitespace and returns the next byte, 0 at the end.
 func (d *decoder) peek() byte {
@@ -272,6 +279,7 @@ func (d *decoder) object(n *node, v reflect.Value) error {
 	open := d.pos
 	d.pos++
 	var seen uint64 // bit i: n.fields[i] is present; schemaOf caps members at 64
+	next := 0       // the field expected next
 	if d.peek() == '}' {
 		d.pos++
 	} else {
@@ -284,7 +292,13 @@ func (d *decoder) object(n *node, v reflect.Value) error {
 			if err != nil {
 				return err
 			}
-			i, ok := n.index[string(name)]
+			// Members usually come in the schema's order: try the one
+			// after the last before the map.
+			i, ok := next, next < len(n.fields) && n.fields[next].name == string(name)
+			if !ok {
+				i, ok = n.index[string(name)]
+			}
+			next = i + 1
 			if !ok {
 				d.path = append(d.path, step{name: string(name), index: -1})
 				return d.fail(nameStart, "unknown member")
@@ -350,8 +364,17 @@ func (d *decoder) array(n *node, v reflect.Value) error {
 		if i == MaxListLength {
 			return d.failf(d.pos, "more than %d entries", MaxListLength)
 		}
-		if i == v.Cap() {
-			v.Grow(max(4, i))
+		switch {
+		case i < v.Cap():
+		case i < 256:
+			v.Grow(max(4, i)) // doubles, in place
+		default:
+			// Doubling still: past 256 elements reflect's Grow adds a
+			// quarter, which copies a list of 20,000 operators many
+			// times over.
+			grown := reflect.MakeSlice(v.Type(), i, 2*i)
+			reflect.Copy(grown, v)
+			v.Set(grown)
 		}
 		v.SetLen(i + 1)
 		d.path = append(d.path, step{index: i})
@@ -437,16 +460,12 @@ func (d *decoder) strBytes() ([]byte, error) {
 	start := d.pos
 	i := start + 1
 	// The common case: ASCII without escapes, read in place.
-	for i < len(d.data) {
-		c := d.data[i]
-		if c == '"' {
-			d.pos = i + 1
-			return d.data[start+1 : i], nil
-		}
-		if c == '\\' || c < ' ' || c >= utf8.RuneSelf {
-			break
-		}
+	for i < len(d.data) && plain[d.data[i]] {
 		i++
+	}
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		return d.data[start+1 : i], nil
 	}
 	b := append(d.buf[:0], d.data[start+1:i]...)
 	for {

@@ -131,4 +131,3 @@ func (w *walker) object(n *node) error {
 	}
 	return nil
 }
-
