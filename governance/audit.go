@@ -39,9 +39,11 @@ func checkAuditLog(b *decision.Builder, reg *Registry, events []Event, now uint6
 	r := replay{
 		b:         b,
 		policy:    &reg.Enforcement,
-		seenIDs:   map[string]bool{},
-		status:    map[string]Status{},
-		signer:    map[string]string{},
+		// Sized for the usual log, an add per registry operator, so
+		// that a large one is not rehashed as it fills.
+		seenIDs:   make(map[string]bool, len(events)),
+		status:    make(map[string]Status, len(reg.Operators)),
+		signer:    make(map[string]string, len(reg.Operators)),
 		incidents: map[string]uint64{},
 	}
 	for i := range events {
@@ -259,7 +261,7 @@ func (r *replay) sweepIncidents(now uint64) {
 // registry operators in array order, then operators known only to the
 // events, sorted by id (a hash-map walk in the reference).
 func (r *replay) reconcile(ops []Operator) {
-	inRegistry := map[string]bool{}
+	inRegistry := make(map[string]bool, len(ops))
 	for i := range ops {
 		op := &ops[i]
 		key := ident.Norm(op.OperatorID)
@@ -278,9 +280,16 @@ func (r *replay) reconcile(ops []Operator) {
 				op.OperatorID, op.SignerIdentifier, signer)
 		}
 	}
-	for _, key := range slices.Sorted(maps.Keys(r.status)) {
+	// Only the operators missing from the registry are sorted: sorting
+	// every key was a tenth of checking a log of 20,000 adds.
+	var missing []string
+	for key := range r.status {
 		if !inRegistry[key] {
-			r.b.Addf(CodeOperatorPresentInEventsMissingFromRegistry, "operator %q was added by the events but is not in the registry", key)
+			missing = append(missing, key)
 		}
+	}
+	slices.Sort(missing)
+	for _, key := range missing {
+		r.b.Addf(CodeOperatorPresentInEventsMissingFromRegistry, "operator %q was added by the events but is not in the registry", key)
 	}
 }

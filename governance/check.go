@@ -93,8 +93,8 @@ func checkEnforcement(b *decision.Builder, e *Enforcement) {
 func inRange(v, lo, hi uint64) bool { return lo <= v && v <= hi }
 
 func checkOperators(b *decision.Builder, ops []Operator, now uint64) {
-	seenIDs := map[string]bool{}
-	seenSigners := map[string]bool{}
+	seenIDs := make(map[string]bool, len(ops))
+	seenSigners := make(map[string]bool, len(ops))
 	for i := range ops {
 		op := &ops[i]
 		if ident.Blank(op.OperatorID) {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"io"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/teegate/teegate/internal/strictjson"
@@ -33,22 +35,66 @@ func (c Check) Run(args []string, stdout, stderr io.Writer, clock func() time.Ti
 	if err := a.Parse(args); err != nil {
 		return a.Fail(stderr, err)
 	}
-	for _, d := range c.Docs {
-		path, given := a.Values[d.Flag]
-		if !given {
-			continue
-		}
-		data, err := strictjson.ReadFile(path)
-		if err == nil {
-			err = d.Decode(path, data)
-		}
-		if err != nil {
-			return a.Fail(stderr, err)
-		}
+	if err := c.load(a.Values); err != nil {
+		return a.Fail(stderr, err)
 	}
 	now, err := a.Now(clock)
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
 	return Emit(stdout, stderr, c.Decide(now))
+}
+
+// concurrentBytes is the size from which a document is read and decoded
+// beside the others, on a core of its own: below it, starting a thread
+// costs more than it saves.
+const concurrentBytes = 1 << 20
+
+// load reads and decodes the documents given, and returns the error of the
+// first, in the reference's order, that fails: the same error whatever
+// runs concurrently. Large regular files are loaded concurrently (they are
+// independent, and a regular file cannot block); the rest are loaded in
+// order, and none after one that fails.
+func (c Check) load(values map[string]string) error {
+	errs := make([]error, len(c.Docs))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	done := make([]chan struct{}, len(c.Docs))
+	for i, d := range c.Docs {
+		path, given := values[d.Flag]
+		if !given {
+			continue
+		}
+		if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() < concurrentBytes {
+			continue
+		}
+		done[i] = make(chan struct{})
+		wg.Go(func() {
+			defer close(done[i])
+			errs[i] = loadDocument(d, path)
+		})
+	}
+	for i, d := range c.Docs {
+		path, given := values[d.Flag]
+		switch {
+		case !given:
+			continue
+		case done[i] != nil:
+			<-done[i]
+		default:
+			errs[i] = loadDocument(d, path)
+		}
+		if errs[i] != nil {
+			return errs[i]
+		}
+	}
+	return nil
+}
+
+func loadDocument(d Document, path string) error {
+	data, err := strictjson.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return d.Decode(path, data)
 }

@@ -176,3 +176,34 @@ func TestEmitFailsClosedOnWriteError(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", exit, stderr.String())
 	}
 }
+
+// Large documents are loaded concurrently, yet the error reported is the
+// first document's, in the reference's order, as when they were loaded one
+// after another; and a failing small document stops the later ones.
+func TestLargeDocumentsFailInOrder(t *testing.T) {
+	pad := strings.Repeat(" ", concurrentBytes)
+	dir := writeFiles(t, map[string]string{
+		"registry.json":           sampleRegistry + pad,
+		"events.json":             sampleEvents + pad,
+		"registry-bad.json":       strings.Replace(sampleRegistry, `"effective_until"`, `"effective_untill"`, 1) + pad,
+		"events-bad.json":         strings.Replace(sampleEvents, `"add"`, `"ADD"`, 1) + pad,
+		"registry-small-bad.json": strings.Replace(sampleRegistry, `"effective_until"`, `"effective_untill"`, 1),
+	})
+	for _, tc := range []struct {
+		registry, events string
+		exit             int
+		stderr           string
+	}{
+		{"registry.json", "events.json", 0, ""},
+		{"registry-bad.json", "events-bad.json", 2, "failed to parse JSON file [registry-bad.json]"},
+		{"registry.json", "events-bad.json", 2, "failed to parse JSON file [events-bad.json]"},
+		{"registry-small-bad.json", "events-bad.json", 2, "failed to parse JSON file [registry-small-bad.json]"},
+	} {
+		for range 5 { // the concurrent load finishing in either order
+			r := runCLI(t, dir, nil, "check", "registry", "--registry", tc.registry, "--events", tc.events, "--now-unix", "4000")
+			if r.exit != tc.exit || !strings.HasPrefix(r.stderr, tc.stderr) {
+				t.Fatalf("%s, %s: exit %d, stderr %q; want exit %d and %q", tc.registry, tc.events, r.exit, r.stderr, tc.exit, tc.stderr)
+			}
+		}
+	}
+}

@@ -360,18 +360,27 @@ func (d *decoder) array(n *node, v reflect.Value) error {
 		return nil
 	}
 	v.SetLen(0)
+	start := d.pos
 	for i := 0; ; i++ {
 		if i == MaxListLength {
 			return d.failf(d.pos, "more than %d entries", MaxListLength)
 		}
 		switch {
+		case i == 1 && d.pos-start >= 256 && v.Cap() < 4096:
+			// Large elements (operators, events): guess the count from
+			// the first element's size and the bytes left, so that a
+			// long list is allocated about once rather than copied as it
+			// doubles. The guess is bounded by the input, as the list is.
+			guess := min((len(d.data)-d.pos)/(d.pos-start)+2, MaxListLength)
+			grown := reflect.MakeSlice(v.Type(), i, guess)
+			reflect.Copy(grown, v)
+			v.Set(grown)
 		case i < v.Cap():
 		case i < 256:
 			v.Grow(max(4, i)) // doubles, in place
 		default:
 			// Doubling still: past 256 elements reflect's Grow adds a
-			// quarter, which copies a list of 20,000 operators many
-			// times over.
+			// quarter, which copies a long list many times over.
 			grown := reflect.MakeSlice(v.Type(), i, 2*i)
 			reflect.Copy(grown, v)
 			v.Set(grown)

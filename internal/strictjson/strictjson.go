@@ -97,22 +97,44 @@ func (e *Error) Problem() string {
 var ErrTooLarge = errors.New("input larger than the limit")
 
 // ReadFile reads a whole input file, refusing one larger than MaxInputBytes
-// before reading past the limit.
+// before reading past the limit. A regular file is read into one buffer of
+// its size: growing a buffer as the bytes come (io.ReadAll) copies a large
+// file many times and was half of a check's time on a 9 MB registry.
 func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, ReadError(path, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxInputBytes+1))
-	if err != nil {
-		return nil, ReadError(path, err)
+	size := 512 // a pipe or a device: grown as it comes
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > MaxInputBytes {
+			return nil, tooLarge(path)
+		}
+		size = int(fi.Size()) + 1 // one more, so that the read that finds the end needs no growth
 	}
-	if len(data) > MaxInputBytes {
-		return nil, &Error{Op: OpRead, File: path, Offset: -1, Err: ErrTooLarge,
-			Msg: fmt.Sprintf("file is larger than the %d-byte input limit", MaxInputBytes)}
+	data := make([]byte, 0, size)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := f.Read(data[len(data):min(cap(data), MaxInputBytes+1)])
+		data = data[:len(data)+n]
+		if len(data) > MaxInputBytes {
+			return nil, tooLarge(path)
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, ReadError(path, err)
+		}
 	}
-	return data, nil
+}
+
+func tooLarge(path string) *Error {
+	return &Error{Op: OpRead, File: path, Offset: -1, Err: ErrTooLarge,
+		Msg: fmt.Sprintf("file is larger than the %d-byte input limit", MaxInputBytes)}
 }
 
 // ReadError is the input error for a file that cannot be read (opened,

@@ -1,12 +1,14 @@
 package strictjson
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -270,5 +272,33 @@ func TestUnion(t *testing.T) {
 	u := Union(Members("/id"), Members("/items/*/count"))
 	if !u.paths["/id"] || !u.paths["/items/*/count"] || len(u.paths) != 2 {
 		t.Fatalf("union paths %v", u.paths)
+	}
+}
+
+// A pipe has no size to read into: ReadFile grows its buffer as the bytes
+// come, and still stops just past the limit.
+func TestReadFileFromAPipe(t *testing.T) {
+	for _, n := range []int{0, 511, 512, 513, 100_000, MaxInputBytes, MaxInputBytes + 1} {
+		fifo := filepath.Join(t.TempDir(), "fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			f.Write(bytes.Repeat([]byte{' '}, n)) // fails once the reader stops at the limit
+		}()
+		data, err := ReadFile(fifo)
+		switch {
+		case n > MaxInputBytes:
+			if !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("%d bytes from a pipe: err = %v, want ErrTooLarge", n, err)
+			}
+		case err != nil || len(data) != n:
+			t.Fatalf("%d bytes from a pipe: read %d, err = %v", n, len(data), err)
+		}
 	}
 }
