@@ -217,6 +217,9 @@ func Decode(file string, data []byte, v any, required Required) error {
 	rv := reflect.ValueOf(v).Elem()
 	rv.SetZero()
 	d := decoder{file: file, data: data}
+	if len(data) >= internFrom {
+		d.strings = new(internTable)
+	}
 	return d.document(rootOf(rv.Type(), required), rv)
 }
 
