@@ -539,26 +539,11 @@ func (d *decoder) strBytes() ([]byte, error) {
 			if i+1 >= len(d.data) {
 				return nil, d.eof()
 			}
-			switch e := d.data[i+1]; e {
-			case '"', '\\', '/':
-				b = append(b, e)
+			switch e := d.data[i+1]; {
+			case unescape[e] != 0:
+				b = append(b, unescape[e])
 				i += 2
-			case 'b':
-				b = append(b, '\b')
-				i += 2
-			case 'f':
-				b = append(b, '\f')
-				i += 2
-			case 'n':
-				b = append(b, '\n')
-				i += 2
-			case 'r':
-				b = append(b, '\r')
-				i += 2
-			case 't':
-				b = append(b, '\t')
-				i += 2
-			case 'u':
+			case e == 'u':
 				r, err := d.hex4(i)
 				if err != nil {
 					return nil, err
@@ -585,6 +570,10 @@ func (d *decoder) strBytes() ([]byte, error) {
 		}
 	}
 }
+
+// unescape maps the byte after a backslash to the byte it stands for; 0
+// for \u, which stands for a code point, and for what is not an escape.
+var unescape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // hex4 reads the four hex digits of the \u escape at i.
 func (d *decoder) hex4(i int) (rune, error) {
