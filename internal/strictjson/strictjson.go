@@ -216,10 +216,8 @@ func Decode(file string, data []byte, v any, required Required) error {
 	}
 	rv := reflect.ValueOf(v).Elem()
 	rv.SetZero()
-	d := decoder{file: file, data: data}
-	if len(data) >= internFrom {
-		d.strings = new(internTable)
-	}
+	d := decoder{file: file, data: data, strings: internTables.Get().(*internTable)}
+	defer internTables.Put(d.strings)
 	return d.document(rootOf(rv.Type(), required), rv)
 }
 
