@@ -36,11 +36,11 @@ func checkAuditLog(b *decision.Builder, reg *Registry, events []Event, now uint6
 			break // reported once; the events are still replayed in file order
 		}
 	}
+	// The maps are sized for the usual log, an add per registry operator,
+	// so that a large one is not rehashed as it fills.
 	r := replay{
 		b:         b,
 		policy:    &reg.Enforcement,
-		// Sized for the usual log, an add per registry operator, so
-		// that a large one is not rehashed as it fills.
 		seenIDs:   make(map[string]bool, len(events)),
 		status:    make(map[string]Status, len(reg.Operators)),
 		signer:    make(map[string]string, len(reg.Operators)),
