@@ -55,10 +55,10 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	decisionRoutes := map[string]decider{
 		"/v1/gate":              {endpointGate, strictjson.MaxInputBytes, s.decideGate},
-		"/v1/check/registry":    {endpointRegistry, envelopeLimit(len(registryCheckMembers)), s.checkRegistry},
-		"/v1/check/token":       {endpointToken, envelopeLimit(len(tokenCheckMembers)), s.checkToken},
-		"/v1/check/runtime":     {endpointRuntime, envelopeLimit(len(runtimeCheckMembers)), s.checkRuntime},
-		"/v1/check/enforcement": {endpointEnforcement, envelopeLimit(len(enforcementCheckMembers)), s.checkEnforcement},
+		"/v1/check/registry":    {endpointRegistry, s.checkLimit(registryCheckMembers), s.checkRegistry},
+		"/v1/check/token":       {endpointToken, s.checkLimit(tokenCheckMembers), s.checkToken},
+		"/v1/check/runtime":     {endpointRuntime, s.checkLimit(runtimeCheckMembers), s.checkRuntime},
+		"/v1/check/enforcement": {endpointEnforcement, s.checkLimit(enforcementCheckMembers), s.checkEnforcement},
 	}
 	if s.opts.Attest.on() {
 		decisionRoutes["/v1/attest"] = decider{endpointAttest, attestBodyLimit, s.decideAttest}
@@ -92,6 +92,34 @@ func (s *Service) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, apiError{Message: fmt.Sprintf("no such endpoint: %s", r.URL.Path)})
 	})
 	return mux
+}
+
+// checkLimit is the body limit of a check with these members. Without
+// --request-documents allow a body may carry only the members that are not
+// governed documents, and its limit counts only those: a body sized for
+// four documents would hold four times the body budget it needs, read in
+// full before its governed members were refused.
+func (s *Service) checkLimit(members []string) int {
+	n := len(members)
+	if !s.opts.AllowRequestDocuments {
+		n = 0
+		for _, m := range members {
+			if !governedMember(m) {
+				n++
+			}
+		}
+	}
+	return envelopeLimit(n)
+}
+
+// governedMember says whether a check's member is a governed document:
+// the service's own registry, keyset, revocation registry or audit log.
+func governedMember(m string) bool {
+	switch m {
+	case string(DocRegistry), string(DocKeyset), string(DocRevocationRegistry), memberEvents:
+		return true
+	}
+	return false
 }
 
 // envelopeLimit is the body limit of a check that takes n documents: the

@@ -626,3 +626,41 @@ func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
 		t.Fatalf("%d requests reached a decision slot, want 5", held.Load())
 	}
 }
+
+// Without --request-documents allow, a check's body may carry only its
+// members that are not governed documents, and its size limit counts only
+// those: a token check is refused past one document's size, before any of
+// it is read, and a registry check (all of whose members are governed)
+// past the envelope's own small allowance. With allow, the limits count
+// every member.
+func TestCheckBodyLimitCountsOnlyWhatMayCome(t *testing.T) {
+	declared := func(ts *testServer, path string, n int) string {
+		t.Helper()
+		return rawExchange(t, ts, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", path, n))
+	}
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	if status := declared(ts, "/v1/check/token", envelopeLimit(1)+1); !strings.Contains(status, " 413 ") {
+		t.Fatalf("a token check body past one document: %q, want 413", status)
+	}
+	if status := declared(ts, "/v1/check/registry", envelopeLimit(0)+1); !strings.Contains(status, " 413 ") {
+		t.Fatalf("a registry check body past the envelope: %q, want 413", status)
+	}
+	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
+		t.Fatalf("a registry check on the service's documents: %d %s", r.status, r.body)
+	}
+
+	opts := f.options()
+	opts.AllowRequestDocuments = true
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := serveOn(t, svc)
+	if r := allow.post(t, "/v1/check/registry", []byte(`{"registry": `+string(readExample(t, "registry.json"))+`}`)); r.status != 200 {
+		t.Fatalf("a registry check bringing its registry, with allow: %d %s", r.status, r.body)
+	}
+	if got, want := svc.checkLimit(tokenCheckMembers), envelopeLimit(4); got != want {
+		t.Fatalf("token check limit with allow = %d, want %d", got, want)
+	}
+}
