@@ -94,6 +94,12 @@ func quoteByte(c byte) string {
 	return fmt.Sprintf("'\\x%02x'", c)
 }
 
+// atEnd skips whitespace and reports whether the input has ended.
+func (d *decoder) atEnd() bool {
+	d.skipSpace()
+	return d.pos == len(d.data)
+}
+
 func (d *decoder) skipSpace() {
 	for d.pos < len(d.data) && space[d.data[d.pos]] {
 		d.pos++
@@ -112,7 +118,9 @@ var space, plain = func() (space, plain [256]bool) {
 	return
 }()
 
-// peek skips whitespace and returns the next byte, 0 at the end.
+// peek skips whitespace and returns the next byte, 0 at the end. A 0 byte
+// in the input is not the end: where the end matters, atEnd tells them
+// apart.
 func (d *decoder) peek() byte {
 	d.skipSpace()
 	if d.pos == len(d.data) {
@@ -143,13 +151,13 @@ func describe(c byte) string {
 
 // document decodes the whole of d.data into v, a non-nil pointer.
 func (d *decoder) document(root *field, v reflect.Value) error {
-	if d.peek() == 0 {
+	if d.atEnd() {
 		return d.eof()
 	}
 	if err := d.value(root, v); err != nil {
 		return err
 	}
-	if d.peek() != 0 {
+	if !d.atEnd() {
 		return d.invalid("after top-level value")
 	}
 	return d.later
@@ -236,7 +244,7 @@ func (d *decoder) value(f *field, v reflect.Value) error {
 }
 
 func (d *decoder) wrongKind(f *field, c byte) error {
-	if c == 0 {
+	if d.pos == len(d.data) {
 		return d.eof()
 	}
 	switch c {
@@ -373,11 +381,16 @@ func (d *decoder) array(n *node, v reflect.Value) error {
 			return d.failf(d.pos, "more than %d entries", MaxListLength)
 		}
 		switch {
-		case i == 1 && d.pos-start >= 256 && v.Cap() < 4096:
-			// Large elements (operators, events): guess the count from
-			// the first element's size and the bytes left, so that a
-			// long list is allocated about once rather than copied as it
-			// doubles. The guess is bounded by the input, as the list is.
+		case i == 1 && d.pos-start >= 256 && len(d.path) <= 1:
+			// A top-level list of large elements (operators, events):
+			// guess the count from the first element's size and the bytes
+			// left, so that a long list is allocated about once rather
+			// than copied as it doubles. Only a list at the top (the
+			// document, or a member of it) is guessed: the bytes left are
+			// the rest of the document, not of the list, and a guess for
+			// every nested list would let a document of n bytes allocate
+			// in proportion to n squared. A schema has few top-level
+			// lists, and each guess is at most the bytes left over 256.
 			guess := min((len(d.data)-d.pos)/(d.pos-start)+2, MaxListLength)
 			grown := reflect.MakeSlice(v.Type(), i, guess)
 			reflect.Copy(grown, v)
@@ -676,7 +689,7 @@ func (d *decoder) skip(depth int) error {
 		return d.failf(d.pos, "exceeded max depth")
 	}
 	switch c := d.peek(); {
-	case c == 0:
+	case d.pos == len(d.data):
 		return d.eof()
 	case c == '"':
 		_, err := d.str()

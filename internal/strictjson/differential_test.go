@@ -133,3 +133,47 @@ func syntactic(e *Error) bool {
 	var se *jsontext.SyntacticError
 	return errors.As(e, &se)
 }
+
+// A 0 byte is a byte, not the end of the input: after the document it is
+// data after the top-level value, and where a value should be it is an
+// invalid character at its own offset.
+func TestZeroByteIsNotTheEnd(t *testing.T) {
+	for _, in := range []string{good + "\x00", good + "\x00garbage{[", good + " \x00\xff", "\x00", `{"id":` + "\x00" + `}`} {
+		sameAsTwoPass[doc](t, []byte(in), nil)
+		var d doc
+		err := Decode("f.json", []byte(in), &d, nil)
+		var e *Error
+		if !errors.As(err, &e) || strings.Contains(e.Msg, "end of input") {
+			t.Fatalf("%q: err = %v, want an invalid character", in, err)
+		}
+		if want := int64(strings.IndexByte(in, 0)); e.Offset != want {
+			t.Errorf("%q: offset %d, want %d (the 0 byte)", in, e.Offset, want)
+		}
+	}
+}
+
+// Nested lists are not sized from the bytes left in the document: a
+// document of n bytes allocates in proportion to n, not n squared.
+func TestNestedListsAreNotGuessed(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(`{"id":"a","inner":{"name":"n","count":1,"tags":[]},"flag":false,"by_name":{},"items":[`)
+	for i := range 3000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"name":"n","count":1,"tags":["` + strings.Repeat("a", 300) + `","b"]}`)
+	}
+	sb.WriteString(`]}`)
+	var d doc
+	if err := Decode("f.json", []byte(sb.String()), &d, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range d.Items {
+		if cap(it.Tags) > 8 {
+			t.Fatalf("items[%d].tags: capacity %d for %d tags", i, cap(it.Tags), len(it.Tags))
+		}
+	}
+	if cap(d.Items) > 2*len(d.Items) {
+		t.Errorf("items: capacity %d for %d", cap(d.Items), len(d.Items))
+	}
+}
