@@ -96,21 +96,28 @@ func (s *Service) Handler() http.Handler {
 
 // checkLimit is the body limit of a check with these members. Without
 // --request-documents allow a body may carry only the members that are not
-// governed documents, and its limit counts only those: a body sized for
-// four documents would hold four times the body budget it needs, read in
-// full before its governed members were refused.
+// governed documents, and its limit counts only those, and refusedAllowance:
+// a body sized for four documents would hold four times the body budget it
+// needs, read in full before its governed members were refused.
 func (s *Service) checkLimit(members []string) int {
-	n := len(members)
-	if !s.opts.AllowRequestDocuments {
-		n = 0
-		for _, m := range members {
-			if !governedMember(m) {
-				n++
-			}
+	if s.opts.AllowRequestDocuments {
+		return envelopeLimit(len(members))
+	}
+	n := 0
+	for _, m := range members {
+		if !governedMember(m) {
+			n++
 		}
 	}
-	return envelopeLimit(n)
+	return envelopeLimit(n) + refusedAllowance
 }
+
+// refusedAllowance is the room a check's body has, without
+// --request-documents allow, beyond the members it may carry: enough for a
+// governed document of a real deployment (a registry of a thousand
+// operators is about 450 KB) to arrive and be refused by name (400),
+// rather than by size (413).
+const refusedAllowance = 1 << 20
 
 // governedMember says whether a check's member is a governed document:
 // the service's own registry, keyset, revocation registry or audit log.

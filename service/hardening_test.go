@@ -629,10 +629,11 @@ func TestBodyDeadlineEndsWithTheBody(t *testing.T) {
 
 // Without --request-documents allow, a check's body may carry only its
 // members that are not governed documents, and its size limit counts only
-// those: a token check is refused past one document's size, before any of
-// it is read, and a registry check (all of whose members are governed)
-// past the envelope's own small allowance. With allow, the limits count
-// every member.
+// those and an allowance of 1 MiB (enough for a real governed document to
+// be refused by name): a token check is refused past one document's size
+// and the allowance, before any of it is read, and a registry check (all
+// of whose members are governed) past the allowance. With allow, the
+// limits count every member.
 func TestCheckBodyLimitCountsOnlyWhatMayCome(t *testing.T) {
 	declared := func(ts *testServer, path string, n int) string {
 		t.Helper()
@@ -640,10 +641,10 @@ func TestCheckBodyLimitCountsOnlyWhatMayCome(t *testing.T) {
 	}
 	f := newFixture(t)
 	ts := f.start(t, f.options())
-	if status := declared(ts, "/v1/check/token", envelopeLimit(1)+1); !strings.Contains(status, " 413 ") {
+	if status := declared(ts, "/v1/check/token", envelopeLimit(1)+refusedAllowance+1); !strings.Contains(status, " 413 ") {
 		t.Fatalf("a token check body past one document: %q, want 413", status)
 	}
-	if status := declared(ts, "/v1/check/registry", envelopeLimit(0)+1); !strings.Contains(status, " 413 ") {
+	if status := declared(ts, "/v1/check/registry", envelopeLimit(0)+refusedAllowance+1); !strings.Contains(status, " 413 ") {
 		t.Fatalf("a registry check body past the envelope: %q, want 413", status)
 	}
 	if r := ts.post(t, "/v1/check/registry", []byte(`{}`)); r.status != 200 {
