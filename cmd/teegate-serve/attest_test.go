@@ -4,7 +4,6 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
-	"github.com/teegate/teegate/internal/cli"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/attesttest"
+	"github.com/teegate/teegate/internal/cli"
 )
 
 const examplesNow = 1767225600

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"github.com/teegate/teegate/internal/cli"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+
+	"github.com/teegate/teegate/internal/cli"
 )
 
 // serveProcess is a teegate serve process and what it has logged so far.

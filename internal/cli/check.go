@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/teegate/teegate/internal/strictjson"
@@ -71,7 +73,7 @@ func (c Check) load(values map[string]string) error {
 		done[i] = make(chan struct{})
 		wg.Go(func() {
 			defer close(done[i])
-			errs[i] = loadDocument(d, path)
+			errs[i] = loadRegularFile(d, path)
 		})
 	}
 	for i, d := range c.Docs {
@@ -89,6 +91,29 @@ func (c Check) load(values map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// errNoLongerRegular is the cause of a read error for a path that named a
+// regular file when it was looked at and something else when it was read.
+var errNoLongerRegular = errors.New("it was replaced while being read: no longer a regular file")
+
+// loadRegularFile is loadDocument for a path that named a regular file. It
+// opens the path without blocking and checks that it still does: a FIFO
+// put in its place must fail the check, not hang it.
+func loadRegularFile(d Document, path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return strictjson.ReadError(path, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return strictjson.ReadError(path, errNoLongerRegular)
+	}
+	data, err := strictjson.ReadOpenFile(path, f)
+	if err != nil {
+		return err
+	}
+	return d.Decode(path, data)
 }
 
 func loadDocument(d Document, path string) error {

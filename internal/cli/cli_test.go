@@ -2,12 +2,14 @@ package cli
 
 import (
 	"errors"
-	"github.com/teegate/teegate/internal/clitest"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/internal/clitest"
 )
 
 // Helpers shared with teegate-serve's tests.
@@ -205,5 +207,20 @@ func TestLargeDocumentsFailInOrder(t *testing.T) {
 				t.Fatalf("%s, %s: exit %d, stderr %q; want exit %d and %q", tc.registry, tc.events, r.exit, r.stderr, tc.exit, tc.stderr)
 			}
 		}
+	}
+}
+
+// A path looked at as a large regular file and loaded concurrently is
+// opened without blocking: if a FIFO has taken its place, the check fails
+// with a read error instead of waiting for a writer that never comes.
+func TestConcurrentLoadRefusesAReplacedFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "registry.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	decoded := false
+	err := loadRegularFile(Document{Flag: "--registry", Decode: func(string, []byte) error { decoded = true; return nil }}, fifo)
+	if !errors.Is(err, errNoLongerRegular) || !strings.Contains(err.Error(), fifo) || decoded {
+		t.Fatalf("err = %v, decoded %v; want a read error naming %s", err, decoded, fifo)
 	}
 }

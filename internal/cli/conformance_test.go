@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/teegate/teegate/internal/clitest"
 	"maps"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/teegate/teegate/internal/clitest"
 )
 
 // The conformance cases pin teegate's check subcommands to the reference

@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"github.com/teegate/teegate/internal/clitest"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/teegate/teegate/internal/clitest"
 )
 
 // runReadmeBlock runs the README's shell block between the markers

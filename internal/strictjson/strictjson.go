@@ -106,6 +106,11 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, ReadError(path, err)
 	}
 	defer f.Close()
+	return ReadOpenFile(path, f)
+}
+
+// ReadOpenFile is ReadFile on a file already open, named path in errors.
+func ReadOpenFile(path string, f *os.File) ([]byte, error) {
 	size := 512 // a pipe or a device: grown as it comes
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		if fi.Size() > MaxInputBytes {
