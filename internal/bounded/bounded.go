@@ -189,13 +189,22 @@ func (b *Writer) run() {
 			out = buf
 		}
 		b.busy.Store(time.Now().UnixNano())
-		_, err := b.w.Write(out)
+		n, err := b.w.Write(out)
 		b.busy.Store(0)
+		end := 0 // where each write's bytes end in out
 		for _, wr := range taken {
+			end += len(wr.p)
+			// A write whose bytes all went out succeeded, even if the
+			// batch's call failed after them: its line is in the file,
+			// and its caller must not report it as not written.
+			werr := err
+			if n >= end {
+				werr = nil
+			}
 			if wr.state.CompareAndSwap(writing, done) {
-				wr.result <- err
+				wr.result <- werr
 			} else if wr.late != nil {
-				go wr.late(err) // it may write again: not on this goroutine
+				go wr.late(werr) // it may write again: not on this goroutine
 			}
 		}
 		if cap(buf) > maxBatchBytes*2 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -135,5 +136,62 @@ func TestLateCallbackWrites(t *testing.T) {
 	}
 	if got := w.buf.String(); got != "late\nafter\n" {
 		t.Fatalf("written %q", got)
+	}
+}
+
+// shortWriter blocks its first call until release, then writes at most
+// room bytes of each later call and fails with ENOSPC past them.
+type shortWriter struct {
+	release chan struct{}
+	room    int
+	calls   int
+	buf     bytes.Buffer
+}
+
+func (w *shortWriter) Write(p []byte) (int, error) {
+	if w.calls++; w.calls == 1 {
+		<-w.release
+		return w.buf.Write(p)
+	}
+	if len(p) <= w.room {
+		return w.buf.Write(p)
+	}
+	w.buf.Write(p[:w.room])
+	return w.room, syscall.ENOSPC
+}
+
+// A batch cut short (a full disk) fails only the writes whose bytes did
+// not all go out: the ones before the cut are in the file, and their
+// callers are told so.
+func TestShortBatchFailsOnlyWhatWasCut(t *testing.T) {
+	w := &shortWriter{release: make(chan struct{}), room: 3}
+	b := New(w, 5*time.Second)
+	first := make(chan error, 1)
+	go func() { first <- b.WriteLate([]byte("0\n"), nil) }()
+	for b.busy.Load() == 0 {
+		time.Sleep(time.Millisecond) // until the first write is under way
+	}
+	results := make([]chan error, 3)
+	for i := range results {
+		results[i] = make(chan error, 1)
+		go func() { results[i] <- b.WriteLate(fmt.Appendf(nil, "%d\n", i+1), nil) }()
+		for len(b.queue) < i+1 {
+			time.Sleep(time.Millisecond) // queued in order
+		}
+	}
+	close(w.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-results[0]; err != nil {
+		t.Fatalf("the write before the cut: %v, want nil", err)
+	}
+	for i := 1; i < 3; i++ {
+		if err := <-results[i]; !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("write %d, after the cut: %v, want ENOSPC", i+1, err)
+		}
+	}
+	if got := w.buf.String(); got != "0\n1\n2" || w.calls != 2 {
+		t.Fatalf("written %q in %d calls", got, w.calls)
 	}
 }
