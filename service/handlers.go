@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,13 +121,9 @@ func (s *Service) checkLimit(members []string) int {
 const refusedAllowance = 1 << 20
 
 // governedMember says whether a check's member is a governed document:
-// the service's own registry, keyset, revocation registry or audit log.
+// one of the service's own documents, or the audit log.
 func governedMember(m string) bool {
-	switch m {
-	case string(DocRegistry), string(DocKeyset), string(DocRevocationRegistry), memberEvents:
-		return true
-	}
-	return false
+	return m == memberEvents || slices.Contains(documents[:], Document(m))
 }
 
 // envelopeLimit is the body limit of a check that takes n documents: the

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -59,9 +58,14 @@ const concurrentBytes = 1 << 20
 // order, and none after one that fails.
 func (c Check) load(values map[string]string) error {
 	errs := make([]error, len(c.Docs))
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	done := make([]chan struct{}, len(c.Docs))
+	done := make([]chan struct{}, len(c.Docs)) // closed when a concurrent load ends
+	defer func() {
+		for _, ch := range done {
+			if ch != nil {
+				<-ch
+			}
+		}
+	}()
 	for i, d := range c.Docs {
 		path, given := values[d.Flag]
 		if !given {
@@ -71,10 +75,10 @@ func (c Check) load(values map[string]string) error {
 			continue
 		}
 		done[i] = make(chan struct{})
-		wg.Go(func() {
+		go func() {
 			defer close(done[i])
 			errs[i] = loadRegularFile(d, path)
-		})
+		}()
 	}
 	for i, d := range c.Docs {
 		path, given := values[d.Flag]

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"encoding"
 	"fmt"
 	"hash/maphash"
 	"reflect"
@@ -206,11 +207,11 @@ func (d *decoder) value(f *field, v reflect.Value) error {
 			return d.wrongKind(f, c)
 		}
 		start := d.pos
-		s, err := d.str()
+		b, err := d.strBytes() // UnmarshalText copies what it keeps
 		if err != nil {
 			return err
 		}
-		if err := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText([]byte(s)); err != nil {
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b); err != nil {
 			return d.fail(start, err.Error())
 		}
 		return nil
@@ -258,7 +259,7 @@ func (d *decoder) wrongKind(f *field, c byte) error {
 // other hands the next value alone to json v2, after checking its syntax.
 func (d *decoder) other(v reflect.Value) error {
 	start := d.pos
-	if err := d.skipValue(); err != nil {
+	if err := d.skip(0); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(d.data[start:d.pos], v.Addr().Interface(), options); err != nil {
@@ -628,10 +629,7 @@ func (d *decoder) number(bits int) (u uint64, ok bool, err error) {
 	case d.data[i] == '0':
 		i++
 	case d.data[i] >= '1' && d.data[i] <= '9':
-		limit := uint64(1)<<bits - 1
-		if bits == 64 {
-			limit = ^uint64(0)
-		}
+		limit := uint64(1)<<bits - 1 // a shift by 64 is 0: the limit is then every bit
 		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
 			digit := uint64(d.data[i] - '0')
 			if u > (limit-digit)/10 {
@@ -646,13 +644,8 @@ func (d *decoder) number(bits int) (u uint64, ok bool, err error) {
 	}
 	if i < len(d.data) && d.data[i] == '.' {
 		ok = false
-		i++
-		if i >= len(d.data) || d.data[i] < '0' || d.data[i] > '9' {
-			d.pos = i
-			return 0, false, d.invalid("in number (expecting digit)")
-		}
-		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
-			i++
+		if i, err = d.digits(i + 1); err != nil {
+			return 0, false, err
 		}
 	}
 	if i < len(d.data) && (d.data[i] == 'e' || d.data[i] == 'E') {
@@ -661,12 +654,8 @@ func (d *decoder) number(bits int) (u uint64, ok bool, err error) {
 		if i < len(d.data) && (d.data[i] == '+' || d.data[i] == '-') {
 			i++
 		}
-		if i >= len(d.data) || d.data[i] < '0' || d.data[i] > '9' {
-			d.pos = i
-			return 0, false, d.invalid("in number (expecting digit)")
-		}
-		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
-			i++
+		if i, err = d.digits(i); err != nil {
+			return 0, false, err
 		}
 	}
 	d.pos = i
@@ -676,14 +665,23 @@ func (d *decoder) number(bits int) (u uint64, ok bool, err error) {
 	return u, ok, nil
 }
 
-// skipValue reads past the next value, checking its syntax, for other.
-// Nesting is bounded, as json v2 bounds it.
-func (d *decoder) skipValue() error {
-	return d.skip(0)
+// digits reads the one or more digits of a fraction or an exponent from i,
+// and returns where they end.
+func (d *decoder) digits(i int) (int, error) {
+	if i >= len(d.data) || d.data[i] < '0' || d.data[i] > '9' {
+		d.pos = i
+		return i, d.invalid("in number (expecting digit)")
+	}
+	for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
+		i++
+	}
+	return i, nil
 }
 
 const maxSkipDepth = 10000
 
+// skip reads past the next value, at nesting depth, checking its syntax,
+// for other. Nesting is bounded, as json v2 bounds it.
 func (d *decoder) skip(depth int) error {
 	if depth > maxSkipDepth {
 		return d.failf(d.pos, "exceeded max depth")
@@ -692,7 +690,7 @@ func (d *decoder) skip(depth int) error {
 	case d.pos == len(d.data):
 		return d.eof()
 	case c == '"':
-		_, err := d.str()
+		_, err := d.strBytes() // checked, not kept
 		return err
 	case c == 'n':
 		return d.literal("null")
@@ -728,14 +726,14 @@ func (d *decoder) skip(depth int) error {
 			if d.peek() != '"' {
 				return d.invalid("before object name (expecting '\"')")
 			}
-			name, err := d.str()
+			name, err := d.strBytes()
 			if err != nil {
 				return err
 			}
-			if names[name] {
+			if names[string(name)] {
 				return d.fail(d.pos, "duplicate member")
 			}
-			names[name] = true
+			names[string(name)] = true
 			if d.peek() != ':' {
 				return d.invalid("after object name (expecting ':')")
 			}
