@@ -45,6 +45,7 @@ type Writer struct {
 	timeout time.Duration
 	queue   chan *write
 	busy    atomic.Int64 // when the goroutine's call to w.Write began, Unix nanoseconds; 0 when it is in none
+	overdue atomic.Int64 // the busy value of a call a caller gave up on: that call has passed a bound
 
 	mu      sync.Mutex // guards running, and orders queueing against the goroutine's exit
 	running bool
@@ -89,8 +90,11 @@ func (b *Writer) Write(p []byte) (int, error) {
 // at its bound is dropped, never written. p is the write's: the caller
 // must not modify it after the call.
 func (b *Writer) WriteLate(p []byte, late func(error)) error {
+	// The call under way is known stuck if a caller gave up on it, or if
+	// it has run longer than a bound. The first does not depend on when
+	// the goroutine was scheduled to begin the call.
 	if at := b.busy.Load(); at != 0 {
-		if stuck := time.Since(time.Unix(0, at)); stuck >= b.timeout {
+		if stuck := time.Since(time.Unix(0, at)); stuck >= b.timeout || b.overdue.Load() == at {
 			return fmt.Errorf("%w: it has not returned for %s", ErrBusy, stuck.Round(time.Millisecond))
 		}
 	}
@@ -109,6 +113,11 @@ func (b *Writer) WriteLate(p []byte, late func(error)) error {
 		return fmt.Errorf("%w: it waited %s behind an earlier write, and was dropped", ErrTimeout, b.timeout)
 	}
 	if wr.state.CompareAndSwap(writing, abandoned) {
+		// busy is set before any write of the batch is taken, so it
+		// names this write's call.
+		if at := b.busy.Load(); at != 0 {
+			b.overdue.Store(at)
+		}
 		return fmt.Errorf("%w: it has not returned after %s", ErrTimeout, b.timeout)
 	}
 	return <-wr.result // done as the bound passed
@@ -170,7 +179,10 @@ func (b *Writer) run() {
 				break more
 			}
 		}
-		// Writes whose callers gave up while queued are dropped.
+		// Writes whose callers gave up while queued are dropped. busy is
+		// set first, so that a caller who sees its write taken sees the
+		// call it is in.
+		b.busy.Store(time.Now().UnixNano())
 		taken := batch[:0]
 		for _, wr := range batch {
 			if wr.state.CompareAndSwap(pending, writing) {
@@ -178,6 +190,7 @@ func (b *Writer) run() {
 			}
 		}
 		if len(taken) == 0 {
+			b.busy.Store(0)
 			continue
 		}
 		out := taken[0].p
@@ -188,7 +201,6 @@ func (b *Writer) run() {
 			}
 			out = buf
 		}
-		b.busy.Store(time.Now().UnixNano())
 		n, err := b.w.Write(out)
 		b.busy.Store(0)
 		end := 0 // where each write's bytes end in out

@@ -29,7 +29,7 @@ func (w *stuckWriter) Write(p []byte) (int, error) {
 
 func TestWriteReturnsAtItsBound(t *testing.T) {
 	w := &stuckWriter{release: make(chan struct{})}
-	b := New(w, 20*time.Millisecond)
+	b := New(w, 100*time.Millisecond)
 	lateErr := make(chan error, 1)
 	if err := b.WriteLate([]byte("line one\n"), func(err error) { lateErr <- err }); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("a stuck write returned %v, want ErrTimeout", err)
