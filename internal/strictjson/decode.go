@@ -23,12 +23,20 @@ import (
 //
 // Nothing is allocated for the path of the value being read unless an
 // error must name it: path holds the members and indices that lead to it.
+//
+// The document is either whole in data, or read from r through data as a
+// window (stream.go): then data holds the document's bytes from offset
+// base, and only the functions that read a token (skipSpace, literal,
+// number, strBytes) move the window, at their start, keeping the token
+// whole in it. So an index into data held across one of those calls is
+// stale: positions kept that long are offsets in the document (at).
 type decoder struct {
-	file string
-	data []byte
-	pos  int
-	path []step
-	buf  []byte // scratch for strings with escapes
+	file    string
+	data    []byte
+	pos     int
+	path    []step
+	*stream        // nil when the document is whole in data
+	buf     []byte // scratch for strings with escapes
 	// strings keeps strings already made so that values repeated across
 	// entries (measurements, TEE types, statuses, and the same names from
 	// one request to the next in the service) are stored once: a fifth
@@ -43,7 +51,7 @@ type decoder struct {
 
 // failLater keeps the fault at offset to report at the end, if nothing
 // else fails first.
-func (d *decoder) failLater(offset int, msg string) {
+func (d *decoder) failLater(offset int64, msg string) {
 	if d.later == nil {
 		d.later = d.fail(offset, msg)
 	}
@@ -69,23 +77,40 @@ func (d *decoder) pointer() string {
 	return b.String()
 }
 
-func (d *decoder) fail(offset int, msg string) error {
-	return &Error{Op: OpParse, File: d.file, Pointer: d.pointer(), Offset: int64(offset), Msg: msg}
+// at is the offset in the document of data[i].
+func (d *decoder) at(i int) int64 {
+	if d.stream == nil {
+		return int64(i)
+	}
+	return d.base + int64(i)
 }
 
-func (d *decoder) failf(offset int, format string, args ...any) error {
+// index is the index in data of the document's offset, which must be in
+// the window.
+func (d *decoder) index(offset int64) int {
+	if d.stream == nil {
+		return int(offset)
+	}
+	return int(offset - d.base)
+}
+
+func (d *decoder) fail(offset int64, msg string) error {
+	return &Error{Op: OpParse, File: d.file, Pointer: d.pointer(), Offset: offset, Msg: msg}
+}
+
+func (d *decoder) failf(offset int64, format string, args ...any) error {
 	return d.fail(offset, fmt.Sprintf(format, args...))
 }
 
 // eof is the error for a document that ends inside a value.
-func (d *decoder) eof() error { return d.fail(len(d.data), "unexpected end of input") }
+func (d *decoder) eof() error { return d.fail(d.at(len(d.data)), "unexpected end of input") }
 
 // invalid is the error for the byte at d.pos, which cannot come where it is.
 func (d *decoder) invalid(where string) error {
 	if d.pos >= len(d.data) {
 		return d.eof()
 	}
-	return d.failf(d.pos, "invalid character %s %s", quoteByte(d.data[d.pos]), where)
+	return d.failf(d.at(d.pos), "invalid character %s %s", quoteByte(d.data[d.pos]), where)
 }
 
 func quoteByte(c byte) string {
@@ -101,6 +126,11 @@ func (d *decoder) atEnd() bool {
 	return d.pos == len(d.data)
 }
 
+// skipSpace skips whitespace in the window. It does not read more of a
+// streamed document: a call would make it, and peek, too large to inline,
+// which costs a tenth of the decoding time. So
+// every peek and atEnd is preceded by refill, which reads on in a streamed
+// document until the next byte that is not whitespace is in the window.
 func (d *decoder) skipSpace() {
 	for d.pos < len(d.data) && space[d.data[d.pos]] {
 		d.pos++
@@ -152,12 +182,14 @@ func describe(c byte) string {
 
 // document decodes the whole of d.data into v, a non-nil pointer.
 func (d *decoder) document(root *field, v reflect.Value) error {
+	d.refill()
 	if d.atEnd() {
 		return d.eof()
 	}
 	if err := d.value(root, v); err != nil {
 		return err
 	}
+	d.refill()
 	if !d.atEnd() {
 		return d.invalid("after top-level value")
 	}
@@ -166,9 +198,10 @@ func (d *decoder) document(root *field, v reflect.Value) error {
 
 // value decodes the next value, described by f, into v.
 func (d *decoder) value(f *field, v reflect.Value) error {
+	d.refill()
 	c := d.peek()
 	if c == 'n' {
-		start := d.pos
+		start := d.at(d.pos)
 		if err := d.literal("null"); err != nil {
 			return err
 		}
@@ -206,7 +239,7 @@ func (d *decoder) value(f *field, v reflect.Value) error {
 		if c != '"' {
 			return d.wrongKind(f, c)
 		}
-		start := d.pos
+		start := d.at(d.pos)
 		b, err := d.strBytes() // UnmarshalText copies what it keeps
 		if err != nil {
 			return err
@@ -229,13 +262,13 @@ func (d *decoder) value(f *field, v reflect.Value) error {
 		if c != '-' && (c < '0' || c > '9') {
 			return d.wrongKind(f, c)
 		}
-		start := d.pos
+		start := d.at(d.pos)
 		u, ok, err := d.number(n.bits)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return d.failf(start, "%s is not %s", d.data[start:d.pos], describeType(f.typ))
+		if !ok { // number kept its bytes in the window
+			return d.failf(start, "%s is not %s", d.data[d.index(start):d.pos], describeType(f.typ))
 		}
 		v.SetUint(u)
 		return nil
@@ -253,20 +286,25 @@ func (d *decoder) wrongKind(f *field, c byte) error {
 	default:
 		return d.invalid("at start of value")
 	}
-	return d.failf(d.pos, "want %s, found %s", describeType(f.typ), describe(c))
+	return d.failf(d.at(d.pos), "want %s, found %s", describeType(f.typ), describe(c))
 }
 
 // other hands the next value alone to json v2, after checking its syntax.
+// A window keeps the value's bytes whole while skip reads them.
 func (d *decoder) other(v reflect.Value) error {
-	start := d.pos
+	start := d.at(d.pos)
+	if d.stream != nil {
+		d.keep = start
+		defer func() { d.keep = -1 }()
+	}
 	if err := d.skip(0); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(d.data[start:d.pos], v.Addr().Interface(), options); err != nil {
+	if err := json.Unmarshal(d.data[d.index(start):d.pos], v.Addr().Interface(), options); err != nil {
 		e := fromJSONError(d.file, err).(*Error)
 		e.Pointer = d.pointer() + e.Pointer
 		if e.Offset >= 0 {
-			e.Offset += int64(start)
+			e.Offset += start
 		}
 		return e
 	}
@@ -274,6 +312,9 @@ func (d *decoder) other(v reflect.Value) error {
 }
 
 func (d *decoder) literal(lit string) error {
+	if d.stream != nil {
+		d.lookahead(len(lit))
+	}
 	for i := 0; i < len(lit); i++ {
 		if d.pos+i >= len(d.data) {
 			return d.eof()
@@ -289,21 +330,24 @@ func (d *decoder) literal(lit string) error {
 
 // object decodes an object into the struct v, member by member.
 func (d *decoder) object(n *node, v reflect.Value) error {
+	d.refill()
 	if c := d.peek(); c != '{' {
 		return d.wrongKind(&field{typ: v.Type()}, c)
 	}
-	open := d.pos
+	open := d.at(d.pos)
 	d.pos++
 	var seen uint64 // bit i: n.fields[i] is present; schemaOf caps members at 64
 	next := 0       // the field expected next
+	d.refill()
 	if d.peek() == '}' {
 		d.pos++
 	} else {
 		for {
+			d.refill()
 			if d.peek() != '"' {
 				return d.invalid("before object name (expecting '\"')")
 			}
-			nameStart := d.pos
+			nameStart := d.at(d.pos)
 			name, err := d.strBytes()
 			if err != nil {
 				return err
@@ -321,9 +365,10 @@ func (d *decoder) object(n *node, v reflect.Value) error {
 			}
 			d.path = append(d.path, step{name: n.fields[i].name, index: -1})
 			if seen&(1<<i) != 0 {
-				d.failLater(d.pos, "duplicate member")
+				d.failLater(d.at(d.pos), "duplicate member")
 			}
 			seen |= 1 << i
+			d.refill()
 			if d.peek() != ':' {
 				return d.invalid("after object name (expecting ':')")
 			}
@@ -353,6 +398,7 @@ func (d *decoder) object(n *node, v reflect.Value) error {
 // next reads what follows a member or element: a comma (false), or the
 // closing byte (true).
 func (d *decoder) next(closing byte, what string) (bool, error) {
+	d.refill()
 	switch d.peek() {
 	case ',':
 		d.pos++
@@ -366,23 +412,25 @@ func (d *decoder) next(closing byte, what string) (bool, error) {
 
 // array decodes an array into the slice v, growing it in place.
 func (d *decoder) array(n *node, v reflect.Value) error {
+	d.refill()
 	if c := d.peek(); c != '[' {
 		return d.wrongKind(&field{typ: v.Type()}, c)
 	}
 	d.pos++
+	d.refill()
 	if d.peek() == ']' {
 		d.pos++
 		v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // [] is an empty slice, not a nil one
 		return nil
 	}
 	v.SetLen(0)
-	start := d.pos
+	start := d.at(d.pos)
 	for i := 0; ; i++ {
 		if i == MaxListLength {
-			return d.failf(d.pos, "more than %d entries", MaxListLength)
+			return d.failf(d.at(d.pos), "more than %d entries", MaxListLength)
 		}
 		switch {
-		case i == 1 && d.pos-start >= 256 && len(d.path) <= 1:
+		case i == 1 && d.at(d.pos)-start >= 256 && len(d.path) <= 1:
 			// A top-level list of large elements (operators, events):
 			// guess the count from the first element's size and the bytes
 			// left, so that a long list is allocated about once rather
@@ -392,7 +440,7 @@ func (d *decoder) array(n *node, v reflect.Value) error {
 			// every nested list would let a document of n bytes allocate
 			// in proportion to n squared. A schema has few top-level
 			// lists, and each guess is at most the bytes left over 256.
-			guess := min((len(d.data)-d.pos)/(d.pos-start)+2, MaxListLength)
+			guess := int(min(d.left()/(d.at(d.pos)-start)+2, MaxListLength))
 			grown := reflect.MakeSlice(v.Type(), i, guess)
 			reflect.Copy(grown, v)
 			v.Set(grown)
@@ -425,12 +473,14 @@ func (d *decoder) array(n *node, v reflect.Value) error {
 // dict decodes an object keyed by data into the map v. A key written twice
 // is a duplicate member, as in any other object.
 func (d *decoder) dict(n *node, v reflect.Value) error {
+	d.refill()
 	if c := d.peek(); c != '{' {
 		return d.wrongKind(&field{typ: v.Type()}, c)
 	}
 	d.pos++
 	m := reflect.MakeMap(v.Type())
 	keyType, elemType := v.Type().Key(), v.Type().Elem()
+	d.refill()
 	if d.peek() == '}' {
 		d.pos++
 		v.Set(m)
@@ -438,8 +488,9 @@ func (d *decoder) dict(n *node, v reflect.Value) error {
 	}
 	for count := 0; ; count++ {
 		if count == MaxListLength {
-			return d.failf(d.pos, "more than %d entries", MaxListLength)
+			return d.failf(d.at(d.pos), "more than %d entries", MaxListLength)
 		}
+		d.refill()
 		if d.peek() != '"' {
 			return d.invalid("before object name (expecting '\"')")
 		}
@@ -453,8 +504,9 @@ func (d *decoder) dict(n *node, v reflect.Value) error {
 		}
 		d.path = append(d.path, step{name: name, index: -1})
 		if m.MapIndex(key).IsValid() {
-			d.failLater(d.pos, "duplicate member")
+			d.failLater(d.at(d.pos), "duplicate member")
 		}
+		d.refill()
 		if d.peek() != ':' {
 			return d.invalid("after object name (expecting ':')")
 		}
@@ -520,13 +572,23 @@ func (t *internTable) intern(b []byte) string {
 func (d *decoder) strBytes() ([]byte, error) {
 	start := d.pos
 	i := start + 1
-	// The common case: ASCII without escapes, read in place.
-	for i < len(d.data) && plain[d.data[i]] {
-		i++
-	}
-	if i < len(d.data) && d.data[i] == '"' {
-		d.pos = i + 1
-		return d.data[start+1 : i], nil
+	// The common case: ASCII without escapes, read in place. In a streamed
+	// document, a string that is not, or that the window cuts, is first
+	// brought whole into the window.
+	for lookedAhead := d.stream == nil; ; lookedAhead = true {
+		for i < len(d.data) && plain[d.data[i]] {
+			i++
+		}
+		if i < len(d.data) && d.data[i] == '"' {
+			d.pos = i + 1
+			return d.data[start+1 : i], nil
+		}
+		if lookedAhead {
+			break
+		}
+		d.lookaheadString()
+		i -= start - d.pos // the window slid by what it dropped
+		start = d.pos
 	}
 	b := append(d.buf[:0], d.data[start+1:i]...)
 	for {
@@ -545,7 +607,7 @@ func (d *decoder) strBytes() ([]byte, error) {
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(d.data[i:])
 			if r == utf8.RuneError && size == 1 {
-				return nil, d.failf(i, "invalid UTF-8 within string")
+				return nil, d.failf(d.at(i), "invalid UTF-8 within string")
 			}
 			b = append(b, d.data[i:i+size]...)
 			i += size
@@ -575,14 +637,14 @@ func (d *decoder) strBytes() ([]byte, error) {
 					}
 					dec := utf16.DecodeRune(r, r2)
 					if dec == utf8.RuneError {
-						return nil, d.failf(i-6, "invalid surrogate pair in string")
+						return nil, d.failf(d.at(i-6), "invalid surrogate pair in string")
 					}
 					r = dec
 					i += 6
 				}
 				b = utf8.AppendRune(b, r)
 			default:
-				return nil, d.failf(i, "invalid escape sequence %q in string", d.data[i:i+2])
+				return nil, d.failf(d.at(i), "invalid escape sequence %q in string", d.data[i:i+2])
 			}
 		}
 	}
@@ -607,7 +669,7 @@ func (d *decoder) hex4(i int) (rune, error) {
 		case c >= 'A' && c <= 'F':
 			r = r<<4 | rune(c-'A'+10)
 		default:
-			return 0, d.failf(i, "invalid escape sequence %q in string", d.data[i:i+6])
+			return 0, d.failf(d.at(i), "invalid escape sequence %q in string", d.data[i:i+6])
 		}
 	}
 	return r, nil
@@ -616,6 +678,9 @@ func (d *decoder) hex4(i int) (rune, error) {
 // number reads a JSON number at d.pos. ok says whether it is a plain
 // unsigned integer that fits in bits; u is its value then.
 func (d *decoder) number(bits int) (u uint64, ok bool, err error) {
+	if d.stream != nil {
+		d.lookaheadNumber()
+	}
 	i := d.pos
 	ok = true
 	if d.data[i] == '-' {
@@ -684,8 +749,9 @@ const maxSkipDepth = 10000
 // for other. Nesting is bounded, as json v2 bounds it.
 func (d *decoder) skip(depth int) error {
 	if depth > maxSkipDepth {
-		return d.failf(d.pos, "exceeded max depth")
+		return d.failf(d.at(d.pos), "exceeded max depth")
 	}
+	d.refill()
 	switch c := d.peek(); {
 	case d.pos == len(d.data):
 		return d.eof()
@@ -703,6 +769,7 @@ func (d *decoder) skip(depth int) error {
 		return err
 	case c == '[':
 		d.pos++
+		d.refill()
 		if d.peek() == ']' {
 			d.pos++
 			return nil
@@ -717,12 +784,14 @@ func (d *decoder) skip(depth int) error {
 		}
 	case c == '{':
 		d.pos++
+		d.refill()
 		if d.peek() == '}' {
 			d.pos++
 			return nil
 		}
 		names := map[string]bool{}
 		for {
+			d.refill()
 			if d.peek() != '"' {
 				return d.invalid("before object name (expecting '\"')")
 			}
@@ -731,9 +800,10 @@ func (d *decoder) skip(depth int) error {
 				return err
 			}
 			if names[string(name)] {
-				return d.fail(d.pos, "duplicate member")
+				return d.fail(d.at(d.pos), "duplicate member")
 			}
 			names[string(name)] = true
+			d.refill()
 			if d.peek() != ':' {
 				return d.invalid("after object name (expecting ':')")
 			}

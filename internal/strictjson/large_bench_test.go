@@ -1,6 +1,7 @@
 package strictjson_test
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 
@@ -20,8 +21,9 @@ var large = sync.OnceValue(func() [3][]byte {
 	return docs
 })
 
-// BenchmarkDecodeLarge decodes each large document with Decode and with
-// the two-pass decoder it replaced, every member required.
+// BenchmarkDecodeLarge decodes each large document with Decode, with the
+// two-pass decoder it replaced, and through DecodeReader's window (from
+// memory: the read itself is not measured), every member required.
 func BenchmarkDecodeLarge(b *testing.B) {
 	docs := large()
 	for i, c := range []struct {
@@ -35,7 +37,13 @@ func BenchmarkDecodeLarge(b *testing.B) {
 		for _, d := range []struct {
 			name   string
 			decode func(string, []byte, any, strictjson.Required) error
-		}{{"one-pass", strictjson.Decode}, {"two-pass", strictjson.DecodeTwoPass}} {
+		}{
+			{"one-pass", strictjson.Decode},
+			{"two-pass", strictjson.DecodeTwoPass},
+			{"streamed", func(file string, data []byte, v any, req strictjson.Required) error {
+				return strictjson.DecodeReader(file, bytes.NewReader(data), v, req)
+			}},
+		} {
 			b.Run(c.name+"/"+d.name, func(b *testing.B) {
 				b.SetBytes(int64(len(docs[i])))
 				b.ReportAllocs()
