@@ -7,6 +7,7 @@
 package cohort
 
 import (
+	"io"
 	"slices"
 
 	"github.com/teegate/teegate/governance"
@@ -107,6 +108,12 @@ var sessionMembers = strictjson.Members(sessionPaths...)
 // DecodeSession decodes a runtime session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {
 	return strictjson.DecodeNew[Session](file, data, sessionMembers)
+}
+
+// ReadSession is DecodeSession for a session read from r, holding a
+// window of it rather than all of it (strictjson.DecodeReader).
+func ReadSession(file string, r io.Reader) (*Session, error) {
+	return strictjson.DecodeNewReader[Session](file, r, sessionMembers)
 }
 
 // sessionMembersDenylistOptional are sessionMembers with the denylist

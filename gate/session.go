@@ -12,6 +12,7 @@ import (
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/internal/strictjson"
+	"io"
 )
 
 // Session is the gate's session document: the cohort, each signer with its
@@ -74,4 +75,10 @@ var sessionMembers = strictjson.Members(
 // DecodeSession decodes a gate session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {
 	return strictjson.DecodeNew[Session](file, data, sessionMembers)
+}
+
+// ReadSession is DecodeSession for a session read from r, holding a
+// window of it rather than all of it (strictjson.DecodeReader).
+func ReadSession(file string, r io.Reader) (*Session, error) {
+	return strictjson.DecodeNewReader[Session](file, r, sessionMembers)
 }

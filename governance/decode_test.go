@@ -2,8 +2,13 @@ package governance
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -136,6 +141,40 @@ func TestSweepsAreSortedByKey(t *testing.T) {
 			}
 		} else if got != first {
 			t.Fatalf("output changed between runs:\n%s\n---\n%s", first, got)
+		}
+	}
+}
+
+// ReadAuditLog reads both shapes, from a file (which it reads again from
+// the start) and from a reader that cannot seek, and refuses what
+// DecodeAuditLog refuses with the same error.
+func TestReadAuditLogMatchesDecode(t *testing.T) {
+	const ev = `{"event_id":"e1","event_type":"add","operator_id":"op-1","signer_identifier":"s-1","governance_decision_id":"d","effective_at_unix":5}`
+	pad := strings.Repeat(" \n", 700) // past the first read
+	for _, doc := range []string{
+		"[" + ev + "]", " \n[" + ev + "]", `{"events":[` + ev + `]}`, pad + "[" + ev + "]", pad + `{"events":[]}`,
+		"", pad, "\x00[]", "[" + ev, `{"events":[` + ev + `],"x":1}`, `[{"event_id":"e","event_type":"Add","governance_decision_id":"d","effective_at_unix":1}]`,
+	} {
+		want, errWant := DecodeAuditLog("e.json", []byte(doc))
+		path := filepath.Join(t.TempDir(), "e.json")
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromFile, errFile := ReadAuditLog("e.json", f)
+		f.Close()
+		fromPipe, errPipe := ReadAuditLog("e.json", iotest.OneByteReader(strings.NewReader(doc)))
+		for _, got := range []struct {
+			from string
+			log  *AuditLog
+			err  error
+		}{{"file", fromFile, errFile}, {"reader", fromPipe, errPipe}} {
+			if fmt.Sprint(got.err) != fmt.Sprint(errWant) || !reflect.DeepEqual(got.log, want) {
+				t.Errorf("%q from a %s: %+v, %v; DecodeAuditLog: %+v, %v", doc, got.from, got.log, got.err, want, errWant)
+			}
 		}
 	}
 }

@@ -3,6 +3,8 @@ package governance
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -62,6 +64,50 @@ func DecodeAuditLog(file string, data []byte) (*AuditLog, error) {
 		err = strictjson.Decode(file, data, &log.Events, nil)
 	} else {
 		err = strictjson.Decode(file, data, &log, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &log, nil
+}
+
+// ReadAuditLog is DecodeAuditLog for a log read from r, holding a window
+// of it rather than all of it (strictjson.DecodeReader). Its shape is
+// told by the first byte that is not whitespace: r is read up to it, then
+// the decode reads again from the start, from r itself if it can seek
+// (a file keeps its size, which sizes the list of events) and else from
+// the bytes read and the rest of r.
+func ReadAuditLog(file string, r io.Reader) (*AuditLog, error) {
+	start, seekErr := int64(0), error(nil)
+	seeker, canSeek := r.(io.Seeker)
+	if canSeek {
+		start, seekErr = seeker.Seek(0, io.SeekCurrent)
+	}
+	var head []byte
+	var first byte
+	buf := make([]byte, 512)
+	for found := false; !found; {
+		n, err := r.Read(buf)
+		if i := bytes.IndexFunc(buf[:n], func(c rune) bool { return !strings.ContainsRune(" \t\r\n", c) }); i >= 0 {
+			first, found = buf[i], true
+		}
+		head = append(head, buf[:n]...)
+		if len(head) > strictjson.MaxInputBytes || err != nil {
+			break // the decode meets the end, the error or the limit again
+		}
+	}
+	rest := io.MultiReader(bytes.NewReader(head), r)
+	if canSeek && seekErr == nil {
+		if _, err := seeker.Seek(start, io.SeekStart); err == nil {
+			rest = r
+		}
+	}
+	var log AuditLog
+	var err error
+	if first == '[' {
+		err = strictjson.DecodeReader(file, rest, &log.Events, nil)
+	} else {
+		err = strictjson.DecodeReader(file, rest, &log, nil)
 	}
 	if err != nil {
 		return nil, err

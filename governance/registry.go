@@ -12,6 +12,7 @@ package governance
 import (
 	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/strictjson"
+	"io"
 )
 
 // Limits fixed by the reference checker, each a hard ceiling that no
@@ -215,4 +216,11 @@ func AnyOf(reqs ...Requirement) Requirement {
 // req does not require may be absent, and then hold their zero value.
 func DecodeRegistry(file string, data []byte, req Requirement) (*Registry, error) {
 	return strictjson.DecodeNew[Registry](file, data, req.members)
+}
+
+// ReadRegistry is DecodeRegistry for a registry read from r: the same
+// checks and errors, holding a window of the document rather than all of
+// it (strictjson.DecodeReader).
+func ReadRegistry(file string, r io.Reader, req Requirement) (*Registry, error) {
+	return strictjson.DecodeNewReader[Registry](file, r, req.members)
 }

@@ -23,10 +23,36 @@ type Check struct {
 }
 
 // Document is one input file: the flag that names it and the decoder that
-// keeps it for Decide. An optional flag that is not given is skipped.
+// keeps it for Decide, which takes either the whole file (Decode) or reads
+// it (Stream). Stream suits the documents that grow large (registries,
+// event logs, sessions): the file is never whole in memory. An optional
+// flag that is not given is skipped.
 type Document struct {
 	Flag   string
 	Decode func(path string, data []byte) error
+	Stream func(path string, r io.Reader) error
+}
+
+// Whole is a Document decoded from the whole file.
+func Whole(flag string, decode func(path string, data []byte) error) Document {
+	return Document{Flag: flag, Decode: decode}
+}
+
+// Streamed is a Document decoded as it is read.
+func Streamed(flag string, stream func(path string, r io.Reader) error) Document {
+	return Document{Flag: flag, Stream: stream}
+}
+
+// from gives the open file f, named path, to the document's decoder.
+func (d Document) from(path string, f *os.File) error {
+	if d.Stream != nil {
+		return d.Stream(path, f)
+	}
+	data, err := strictjson.ReadOpenFile(path, f)
+	if err != nil {
+		return err
+	}
+	return d.Decode(path, data)
 }
 
 // Run is the life of every check: parse the arguments, read and decode the
@@ -113,17 +139,14 @@ func loadRegularFile(d Document, path string) error {
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return strictjson.ReadError(path, errNoLongerRegular)
 	}
-	data, err := strictjson.ReadOpenFile(path, f)
-	if err != nil {
-		return err
-	}
-	return d.Decode(path, data)
+	return d.from(path, f)
 }
 
 func loadDocument(d Document, path string) error {
-	data, err := strictjson.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return strictjson.ReadError(path, err)
 	}
-	return d.Decode(path, data)
+	defer f.Close()
+	return d.from(path, f)
 }

@@ -17,11 +17,11 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]",
 		Required: []string{"--registry", "--context"},
 		Docs: []Document{
-			{"--registry", func(p string, d []byte) (err error) {
-				reg, err = governance.DecodeRegistry(p, d, enforce.RegistryMembers)
+			Streamed("--registry", func(p string, r io.Reader) (err error) {
+				reg, err = governance.ReadRegistry(p, r, enforce.RegistryMembers)
 				return
-			}},
-			{"--context", func(p string, d []byte) (err error) { ctx, err = enforce.DecodeContext(p, d); return }},
+			}),
+			Whole("--context", func(p string, d []byte) (err error) { ctx, err = enforce.DecodeContext(p, d); return }),
 		},
 		Decide: func(now uint64) Result { return enforce.CheckEnforcement(reg, ctx, now) },
 	}.Run(args, stdout, stderr, clock)

@@ -17,11 +17,11 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 		Required: []string{"--registry"},
 		Optional: []string{"--events"},
 		Docs: []Document{
-			{"--registry", func(p string, d []byte) (err error) {
-				reg, err = governance.DecodeRegistry(p, d, governance.Requirement{})
+			Streamed("--registry", func(p string, r io.Reader) (err error) {
+				reg, err = governance.ReadRegistry(p, r, governance.Requirement{})
 				return
-			}},
-			{"--events", func(p string, d []byte) (err error) { log, err = governance.DecodeAuditLog(p, d); return }},
+			}),
+			Streamed("--events", func(p string, r io.Reader) (err error) { log, err = governance.ReadAuditLog(p, r); return }),
 		},
 		Decide: func(now uint64) Result { return governance.CheckRegistry(reg, log, now) },
 	}.Run(args, stdout, stderr, clock)

@@ -17,11 +17,11 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 		Usage:    "Usage: teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]",
 		Required: []string{"--registry", "--session"},
 		Docs: []Document{
-			{"--registry", func(p string, d []byte) (err error) {
-				reg, err = governance.DecodeRegistry(p, d, cohort.RegistryMembers)
+			Streamed("--registry", func(p string, r io.Reader) (err error) {
+				reg, err = governance.ReadRegistry(p, r, cohort.RegistryMembers)
 				return
-			}},
-			{"--session", func(p string, d []byte) (err error) { session, err = cohort.DecodeSession(p, d); return }},
+			}),
+			Streamed("--session", func(p string, r io.Reader) (err error) { session, err = cohort.ReadSession(p, r); return }),
 		},
 		Decide: func(now uint64) Result { return cohort.CheckRuntime(reg, session, now) },
 	}.Run(args, stdout, stderr, clock)

@@ -19,13 +19,13 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 		Usage:    "Usage: teegate check token --registry <path> --keyset <path> --token <path> --revocation-registry <path> [--now-unix <seconds>]",
 		Required: []string{"--registry", "--keyset", "--token", "--revocation-registry"},
 		Docs: []Document{
-			{"--registry", func(p string, d []byte) (err error) {
-				reg, err = governance.DecodeRegistry(p, d, admission.RegistryMembers)
+			Streamed("--registry", func(p string, r io.Reader) (err error) {
+				reg, err = governance.ReadRegistry(p, r, admission.RegistryMembers)
 				return
-			}},
-			{"--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }},
-			{"--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); return }},
-			{"--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }},
+			}),
+			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }),
+			Whole("--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); return }),
+			Whole("--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }),
 		},
 		Decide: func(now uint64) Result { return admission.CheckToken(reg, ks, tok, rev, now) },
 	}.Run(args, stdout, stderr, clock)

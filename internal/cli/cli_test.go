@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -222,5 +223,52 @@ func TestConcurrentLoadRefusesAReplacedFile(t *testing.T) {
 	err := loadRegularFile(Document{Flag: "--registry", Decode: func(string, []byte) error { decoded = true; return nil }}, fifo)
 	if !errors.Is(err, errNoLongerRegular) || !strings.Contains(err.Error(), fifo) || decoded {
 		t.Fatalf("err = %v, decoded %v; want a read error naming %s", err, decoded, fifo)
+	}
+}
+
+// A streamed document may come from a pipe, in pieces, as from a shell's
+// process substitution: the check reads it to the end and decides as from
+// a file. A pipe that ends early is a parse error naming it.
+func TestStreamedDocumentsFromAPipe(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"registry.json": sampleRegistry, "events.json": sampleEvents})
+	want := runCLI(t, dir, nil, "check", "registry", "--registry", "registry.json", "--events", "events.json", "--now-unix", "4000")
+	if want.exit != 0 {
+		t.Fatalf("from files: exit %d, stderr %q", want.exit, want.stderr)
+	}
+	for _, tc := range []struct {
+		name, registry string
+		exit           int
+		stderr         string
+	}{
+		{"whole", sampleRegistry, 0, ""},
+		{"cut short", sampleRegistry[:len(sampleRegistry)/2], 2, "failed to parse JSON file [pipe.json]"},
+	} {
+		fifo := filepath.Join(t.TempDir(), "pipe.json")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wrote := make(chan error, 1)
+		go func() {
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				wrote <- err
+				return
+			}
+			defer f.Close()
+			for b := []byte(tc.registry); len(b) > 0; b = b[min(7, len(b)):] {
+				if _, err := f.Write(b[:min(7, len(b))]); err != nil {
+					wrote <- err
+					return
+				}
+			}
+			wrote <- nil
+		}()
+		r := runCLI(t, filepath.Dir(fifo), nil, "check", "registry", "--registry", "pipe.json", "--events", filepath.Join(dir, "events.json"), "--now-unix", "4000")
+		if err := <-wrote; err != nil {
+			t.Fatal(err)
+		}
+		if r.exit != tc.exit || !strings.HasPrefix(r.stderr, tc.stderr) || (tc.exit == 0 && r.stdout != want.stdout) {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr %q", tc.name, r.exit, r.stdout, r.stderr, tc.exit, want.stdout, tc.stderr)
+		}
 	}
 }

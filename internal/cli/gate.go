@@ -21,13 +21,13 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--now-unix <seconds>]",
 		Required: []string{"--registry", "--keyset", "--revocation-registry", "--session"},
 		Docs: []Document{
-			{"--registry", func(p string, d []byte) (err error) {
-				reg, err = governance.DecodeRegistry(p, d, gate.RegistryMembers)
+			Streamed("--registry", func(p string, r io.Reader) (err error) {
+				reg, err = governance.ReadRegistry(p, r, gate.RegistryMembers)
 				return
-			}},
-			{"--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }},
-			{"--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }},
-			{"--session", func(p string, d []byte) (err error) { session, err = gate.DecodeSession(p, d); return }},
+			}),
+			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }),
+			Whole("--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }),
+			Streamed("--session", func(p string, r io.Reader) (err error) { session, err = gate.ReadSession(p, r); return }),
 		},
 		Decide: func(now uint64) Result {
 			// The cache pays off within one session too: a token presented twice
