@@ -8,11 +8,12 @@
 package gate
 
 import (
+	"io"
+
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/internal/strictjson"
-	"io"
 )
 
 // Session is the gate's session document: the cohort, each signer with its

@@ -3,6 +3,7 @@ package governance
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,5 +177,25 @@ func TestReadAuditLogMatchesDecode(t *testing.T) {
 				t.Errorf("%q from a %s: %+v, %v; DecodeAuditLog: %+v, %v", doc, got.from, got.log, got.err, want, errWant)
 			}
 		}
+	}
+}
+
+// emptyReader returns nothing and no error, forever.
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, nil }
+
+// A read error while ReadAuditLog looks for the log's shape is reported
+// as a read error, not as the wrong shape; a reader that returns nothing
+// is given up on.
+func TestReadAuditLogReadErrors(t *testing.T) {
+	doc := strings.Repeat(" ", 600) + "[]"
+	_, err := ReadAuditLog("e.json", iotest.TimeoutReader(strings.NewReader(doc)))
+	var serr *strictjson.Error
+	if !errors.As(err, &serr) || serr.Op != strictjson.OpRead || !errors.Is(err, iotest.ErrTimeout) {
+		t.Fatalf("a timeout while looking for the shape: %v", err)
+	}
+	if _, err := ReadAuditLog("e.json", emptyReader{}); !errors.Is(err, io.ErrNoProgress) {
+		t.Fatalf("a reader that returns nothing: %v", err)
 	}
 }

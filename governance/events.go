@@ -86,14 +86,22 @@ func ReadAuditLog(file string, r io.Reader) (*AuditLog, error) {
 	var head []byte
 	var first byte
 	buf := make([]byte, 512)
-	for found := false; !found; {
+	for found, empty := false, 0; !found; {
 		n, err := r.Read(buf)
 		if i := bytes.IndexFunc(buf[:n], func(c rune) bool { return !strings.ContainsRune(" \t\r\n", c) }); i >= 0 {
 			first, found = buf[i], true
 		}
 		head = append(head, buf[:n]...)
-		if len(head) > strictjson.MaxInputBytes || err != nil {
-			break // the decode meets the end, the error or the limit again
+		if n == 0 && err == nil {
+			empty++
+		}
+		switch {
+		case err == io.EOF || len(head) > strictjson.MaxInputBytes:
+			found = true // the decode meets the end or the limit again
+		case err != nil:
+			return nil, strictjson.ReadError(file, err)
+		case empty == 100: // as strictjson and bufio give up
+			return nil, strictjson.ReadError(file, io.ErrNoProgress)
 		}
 	}
 	rest := io.MultiReader(bytes.NewReader(head), r)

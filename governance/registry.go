@@ -10,9 +10,10 @@
 package governance
 
 import (
+	"io"
+
 	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/strictjson"
-	"io"
 )
 
 // Limits fixed by the reference checker, each a hard ceiling that no

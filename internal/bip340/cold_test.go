@@ -1,7 +1,12 @@
 package bip340
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
 	"testing"
 
 	"github.com/teegate/teegate/internal/bip340/vectors"
@@ -39,8 +44,8 @@ func TestColdAndTablePathsAgree(t *testing.T) {
 	for i := range 200 {
 		var secret [32]byte
 		var digest [DigestSize]byte
-		fill(rng, secret[:])
-		fill(rng, digest[:])
+		fillRandom(rng, secret[:])
+		fillRandom(rng, digest[:])
 		x, sig := sign(t, secret[:], &digest)
 		if _, ok := check("valid", &x, &sig, &digest); !ok {
 			t.Fatalf("own key %x does not parse", x)
@@ -87,7 +92,7 @@ func TestVerifySwitchesToTheTable(t *testing.T) {
 	}
 }
 
-func fill(rng *rand.Rand, b []byte) {
+func fillRandom(rng *rand.Rand, b []byte) {
 	for i := range b {
 		b[i] = byte(rng.Uint32())
 	}
@@ -113,5 +118,43 @@ func BenchmarkVerifyTable(b *testing.B) {
 		if !btcecVerifyTable(&k, &sig, &digest) {
 			b.Fatal("does not verify")
 		}
+	}
+}
+
+// The point of the cold path is that it never loads the base-point table
+// (about 2 MB decompressed on first use). Only a fresh process can show
+// it, so the test runs itself again with TEEGATE_COLD_CHILD set: the child
+// verifies once on the cold path and prints what that allocated. A newer
+// secp256k1 whose general multiplication used the table would fail here.
+func TestColdPathLeavesTheTableAlone(t *testing.T) {
+	if os.Getenv("TEEGATE_COLD_CHILD") == "1" {
+		// A vector, not testSignature: signing would load the table.
+		v := vectors.All(t)[0]
+		if !v.Valid {
+			t.Fatal("vector 0 is not a valid signature")
+		}
+		x, sig, digest := v.Key, v.Sig, v.Digest
+		k, _ := btcecParse(&x)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		ok := btcecVerifyCold(&k, &sig, &digest)
+		runtime.ReadMemStats(&after)
+		fmt.Printf("verified=%v allocated=%d\n", ok, after.TotalAlloc-before.TotalAlloc)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestColdPathLeavesTheTableAlone$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TEEGATE_COLD_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var verified bool
+	var allocated uint64
+	line := out[:bytes.IndexByte(out, '\n')+1]
+	if _, err := fmt.Sscanf(string(line), "verified=%t allocated=%d\n", &verified, &allocated); err != nil {
+		t.Fatalf("child said %q: %v", out, err)
+	}
+	if !verified || allocated > 64<<10 {
+		t.Fatalf("cold verification in a fresh process: verified %v, allocated %d bytes (the table is about 2 MB)", verified, allocated)
 	}
 }

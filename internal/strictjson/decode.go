@@ -26,10 +26,11 @@ import (
 //
 // The document is either whole in data, or read from r through data as a
 // window (stream.go): then data holds the document's bytes from offset
-// base, and only the functions that read a token (skipSpace, literal,
-// number, strBytes) move the window, at their start, keeping the token
-// whole in it. So an index into data held across one of those calls is
-// stale: positions kept that long are offsets in the document (at).
+// base, and only refill (before each peek and atEnd) and the functions
+// that read a token (literal, number, strBytes) move the window, at their
+// start, keeping the token whole in it. So an index into data held across
+// one of those calls is stale: positions kept that long are offsets in the
+// document (at).
 type decoder struct {
 	file    string
 	data    []byte
@@ -120,7 +121,8 @@ func quoteByte(c byte) string {
 	return fmt.Sprintf("'\\x%02x'", c)
 }
 
-// atEnd skips whitespace and reports whether the input has ended.
+// atEnd skips whitespace and reports whether the input has ended (in a
+// streamed document, after refill).
 func (d *decoder) atEnd() bool {
 	d.skipSpace()
 	return d.pos == len(d.data)
@@ -180,7 +182,7 @@ func describe(c byte) string {
 	}
 }
 
-// document decodes the whole of d.data into v, a non-nil pointer.
+// document decodes the whole document into v, a non-nil pointer.
 func (d *decoder) document(root *field, v reflect.Value) error {
 	d.refill()
 	if d.atEnd() {

@@ -11,7 +11,8 @@ import (
 // large enough that a read fetches many values at once, small beside the
 // documents worth streaming (a 20,000-operator registry is 9 MB). A token
 // longer than the window (a string, a number, a value handed to json v2)
-// grows it, to at most the document.
+// grows it by doubling, to at most twice that token; an unterminated
+// string holds the rest of the document, which MaxInputBytes bounds.
 const windowBytes = 64 << 10
 
 // maxEmptyReads is how many reads in a row may return nothing, and no
@@ -32,17 +33,18 @@ type stream struct {
 	// last is the index in data of the window's last byte that is not
 	// whitespace, -1 if none: before it, skipSpace cannot run out of the
 	// window, and refill has nothing to do.
-	last int
-	eof  bool
-	err  error // a read error, or the document past MaxInputBytes: it ends the decode
+	last  int
+	ended bool  // r has returned io.EOF
+	err   error // a read error, or the document past MaxInputBytes: it ends the decode
 }
 
 // more slides the window to keep data[from:] (and the bytes from d.keep),
-// grows it if that fills it, and reads once into the room left. It reports
-// whether it read anything; d.pos follows the slide.
+// grows it if that fills it, and reads into the room left until a read
+// returns bytes, an error or the end. It reports whether it read anything;
+// d.pos follows the slide.
 func (d *decoder) more(from int) bool {
 	st := d.stream
-	if st.eof || st.err != nil {
+	if st.ended || st.err != nil {
 		return false
 	}
 	if st.keep >= 0 {
@@ -75,7 +77,7 @@ func (d *decoder) more(from int) bool {
 			st.err = tooLarge(st.file)
 			return false
 		case err == io.EOF:
-			st.eof = true
+			st.ended = true
 			return n > 0
 		case err != nil:
 			st.err = ReadError(st.file, err)
@@ -192,7 +194,7 @@ func (d *decoder) left() int64 {
 // error, or the document being too large, is reported before a fault of
 // its contents, as when the file was read whole first.
 func (d *decoder) drain() {
-	for !d.stream.eof && d.stream.err == nil {
+	for !d.stream.ended && d.stream.err == nil {
 		d.data = d.data[:0]
 		d.pos = 0
 		d.stream.keep = -1
@@ -202,7 +204,8 @@ func (d *decoder) drain() {
 
 // DecodeReader is Decode for a document read from r, named file in
 // errors: the same checks and errors, without holding the document in
-// memory. It reads through a window of windowBytes, which grows only to
+// memory, except that a document over MaxInputBytes is a read error, as
+// from ReadFile. It reads through a window of windowBytes, which grows only to
 // hold a token longer than it, and it refuses a document larger than
 // MaxInputBytes as ReadFile does. A read error, or a document too large,
 // is reported rather than a fault in the bytes before it.
@@ -225,7 +228,7 @@ func decodeReader(file string, r io.Reader, v any, required Required, window int
 	if size > MaxInputBytes {
 		return tooLarge(file)
 	}
-	if size >= 0 {
+	if size > 0 { // a size of 0 may be a file of /proc, which is not empty
 		window = min(window, size+1) // one more, so that the read that finds the end needs no growth
 	}
 	rv := reflect.ValueOf(v).Elem()

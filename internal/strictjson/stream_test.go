@@ -194,3 +194,34 @@ func TestDecodeReaderHoldsAWindowNotTheDocument(t *testing.T) {
 		t.Fatalf("decoding an 8 MiB document through the window allocated %d bytes", alloc)
 	}
 }
+
+// A regular file whose size reads as 0 (as files of /proc do) is read
+// through a whole window, not one byte at a time.
+func TestDecodeReaderZeroSizeFile(t *testing.T) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err) // Linux is where teegate runs and is tested
+	}
+	defer f.Close()
+	counted := &countingReader{r: f}
+	var s string
+	err = DecodeReader("/proc/self/status", struct {
+		io.Reader
+		statter
+	}{counted, f}, &s, nil)
+	if err == nil || counted.reads > 3 {
+		t.Fatalf("err %v after %d reads: want a parse error after a read or two", err, counted.reads)
+	}
+}
+
+type statter interface{ Stat() (os.FileInfo, error) }
+
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
