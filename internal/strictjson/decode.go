@@ -1,5 +1,46 @@
 package strictjson
 
+// This file is the walk: the decoder that reads a document once, checking
+// it against the schema (schema.go) as it sets the Go value. Decode and
+// DecodeReader (stream.go) both run it.
+//
+// The contract with the two-pass decoder it replaced (decodeTwoPass, kept
+// in twopass_test.go as the oracle that tests and fuzzers compare it with):
+// json v2's strict Unmarshal with the package's options, then a pass over
+// the tokens refusing null where the Go type is not optional, a member or
+// map key written twice, and a missing required member. The walk accepts
+// exactly the documents that pair accepted, decodes them to the same
+// values, and refuses a document with several faults for the same first
+// fault, at the same member (a fault of syntax may be named at a
+// neighbouring member, where json v2 places it differently):
+//
+//  1. first, the first fault of syntax or type, which Unmarshal refused:
+//     bad syntax or trailing data, invalid UTF-8, a bad escape or lone
+//     surrogate, an unknown member, a value of the wrong JSON kind, a
+//     number that does not fit, a value its Go type refuses
+//     (UnmarshalText, json v2 for kindOther), nesting too deep;
+//  2. only if there is none, the first null, repeated or missing member in
+//     the document, which the second pass refused (decoder.later).
+//
+// Two differences are deliberate: a name repeated inside a value handed to
+// json v2 (kindOther, such as a field of type any) is refused at once, as
+// a fault of syntax, where the pair let json v2 keep the later one; and a
+// list longer than MaxListLength is refused where it is met.
+//
+// The three presence states of a member of an object:
+//
+//   - absent: an optional member (a pointer field) is left nil. Any other
+//     member is missing, a fault, if it is required (Required is nil, or
+//     names its schema path), and is left its zero value if it is not.
+//   - null: an optional member is set to nil, as if absent. Any other
+//     member is refused, "null is not allowed here", required or not.
+//   - present and not null: the value is decoded against the member's
+//     schema, allocating a pointer field.
+//
+// A member written twice, null or not, is a repeated member. An array
+// element or a map value is always present: it may be null only if its Go
+// type is a pointer. The document itself may not be null.
+
 import (
 	"encoding"
 	"fmt"
@@ -43,10 +84,9 @@ type decoder struct {
 	// one request to the next in the service) are stored once: a fifth
 	// less memory on a 20,000-operator registry.
 	strings *internTable
-	// later is the first null, repeated or missing member found. It is
-	// reported only if the rest of the document has no error of syntax or
-	// type, as when json v2 decoded first and the schema was checked after:
-	// a document with several faults is refused for the same one as before.
+	// later is the first null, repeated or missing member found, reported
+	// only if the rest of the document has no fault of syntax or type: the
+	// precedence of the contract at the top of this file.
 	later error
 }
 
@@ -162,26 +202,6 @@ func (d *decoder) peek() byte {
 	return d.data[d.pos]
 }
 
-// describe names the JSON kind of the value starting with c.
-func describe(c byte) string {
-	switch {
-	case c == 'n':
-		return "null"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == '"':
-		return "a string"
-	case c == '-' || c >= '0' && c <= '9':
-		return "a number"
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	default:
-		return "a value"
-	}
-}
-
 // document decodes the whole document into v, a non-nil pointer.
 func (d *decoder) document(root *field, v reflect.Value) error {
 	d.refill()
@@ -247,7 +267,7 @@ func (d *decoder) value(f *field, v reflect.Value) error {
 			return err
 		}
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b); err != nil {
-			return d.fail(start, err.Error())
+			return &Error{Op: OpParse, File: d.file, Pointer: d.pointer(), Offset: start, Msg: err.Error(), Err: err}
 		}
 		return nil
 	case kindBool:
@@ -303,7 +323,7 @@ func (d *decoder) other(v reflect.Value) error {
 		return err
 	}
 	if err := json.Unmarshal(d.data[d.index(start):d.pos], v.Addr().Interface(), options); err != nil {
-		e := fromJSONError(d.file, err).(*Error)
+		e := fromJSONError(d.file, err)
 		e.Pointer = d.pointer() + e.Pointer
 		if e.Offset >= 0 {
 			e.Offset += start

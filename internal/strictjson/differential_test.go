@@ -111,9 +111,8 @@ func TestDecodeMatchesTwoPass(t *testing.T) {
 	}
 }
 
-// FuzzDecodeMatchesTwoPass: the single-pass decoder accepts exactly what
-// json v2's strict Unmarshal followed by the schema pass accepted, and
-// decodes the same values.
+// FuzzDecodeMatchesTwoPass: the single-pass decoder keeps its contract
+// with the two-pass one, stated at the top of decode.go.
 func FuzzDecodeMatchesTwoPass(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte(goodRich))

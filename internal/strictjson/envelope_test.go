@@ -38,6 +38,10 @@ func TestSplitEnvelopeRefuses(t *testing.T) {
 		{"invalid UTF-8", "{\"a\": \"\xff\"}", "invalid UTF-8", "/a", 100},
 		{"truncated", `{"a": [1`, "unexpected end of input", "/a", 100},
 		{"empty", ``, "unexpected end of input", "", 100},
+		{"unclosed object", `{"a": 1`, "unexpected end of input", "", 100},
+		{"invalid value", `{"a": x}`, "invalid character 'x'", "/a", 100},
+		{"missing colon", `{"a" 1}`, "after object name", "/a", 100},
+		{"lone surrogate", `{"a": "\ud800"}`, "invalid surrogate pair", "/a", 100},
 		{"too large", `{"a": 1}`, "larger than the 7-byte input limit", "", 7},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -34,8 +34,8 @@ type stream struct {
 	// whitespace, -1 if none: before it, skipSpace cannot run out of the
 	// window, and refill has nothing to do.
 	last  int
-	ended bool  // r has returned io.EOF
-	err   error // a read error, or the document past MaxInputBytes: it ends the decode
+	ended bool   // r has returned io.EOF
+	err   *Error // a read error, or the document past MaxInputBytes: it ends the decode
 }
 
 // more slides the window to keep data[from:] (and the bytes from d.keep),
