@@ -112,8 +112,15 @@ func (d Decision) String() string {
 	return b.String()
 }
 
-// Builder collects reasons in the order a check finds them. It is the only
-// way checks append a reason, so every reason has a code and a detail.
+// Builder collects reasons in the order a check finds them. Checks record
+// their own findings with Addf, which takes a code and a detail, and copy
+// reasons found elsewhere with Add. It is not the only way a reason is
+// made: enforce builds Reason literals for its mode reason and for the
+// runtime reasons it re-emits (enforce.RuntimeReasonPrefix + code) before
+// adding them, and gate builds its token-mismatch reasons as literals and
+// assembles its runtime Decision from them without a Builder. Whoever
+// builds a reason must give it a code from a layer's Code constants and a
+// detail.
 type Builder struct {
 	reasons []Reason
 }
