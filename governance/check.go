@@ -49,9 +49,9 @@ func checkEnforcement(b *decision.Builder, e *Enforcement) {
 	if e.MinAttestedSignersPerCohort == 0 {
 		b.Addf(CodeMinAttestedSignersInvalid, "enforcement.min_attested_signers_per_cohort must be greater than 0")
 	}
-	if !inRange(e.MaxSingleVendorSharePercent, 1, MaxVendorSharePercent) {
+	if !inRange(e.MaxSingleVendorSharePercent, 1, MaxPercent) {
 		b.Addf(CodeMaxSingleVendorSharePercentInvalid, "enforcement.max_single_vendor_share_percent is %d, outside [1, %d]",
-			e.MaxSingleVendorSharePercent, MaxVendorSharePercent)
+			e.MaxSingleVendorSharePercent, MaxPercent)
 	}
 	if !inRange(e.DenylistMaxStalenessSeconds, 1, MaxDenylistStalenessSeconds) {
 		b.Addf(CodeDenylistMaxStalenessOutOfBounds, "enforcement.denylist_max_staleness_seconds is %d, outside [1, %d]",

@@ -38,8 +38,10 @@ const (
 	// MinActivationGateQuorumBps: making the profile mandatory needs at
 	// least a two-thirds (67 %) governance quorum.
 	MinActivationGateQuorumBps = 6700
-	// MaxVendorSharePercent is 100 %.
-	MaxVendorSharePercent = 100
+	// MaxPercent is 100 %, the largest value a percentage member may
+	// hold. Layer C bounds the vendor cap more tightly
+	// (cohort.MaxVendorSharePercent, 60 %).
+	MaxPercent = 100
 )
 
 // Registry is the governance registry, TeeGovernanceRegistryV1.
