@@ -69,10 +69,25 @@ const (
 // a blocked violation into a warning and stays silent; an invalid waiver
 // never unblocks anything and always shows its reasons.
 func CheckEnforcement(reg *governance.Registry, ctx *Context, now uint64) decision.Decision {
-	var blocking, warnings decision.Builder
-	mode, runtime := preCheck(&blocking, reg, ctx)
+	d, _ := CheckEnforcementAttributed(reg, ctx, now)
+	return d
+}
+
+// NotReemitted marks, in CheckEnforcementAttributed's origins, a reason of
+// layer D's own.
+const NotReemitted = -1
+
+// CheckEnforcementAttributed is CheckEnforcement, and also says where each
+// reason of the decision comes from: origins[i] is the index in
+// ctx.RuntimeDecision.Reasons of the runtime reason that reason i
+// re-emits (with RuntimeReasonPrefix), or NotReemitted for layer D's own.
+// Layer D's own codes also start with "runtime_", so a reason's code
+// cannot tell the two apart.
+func CheckEnforcementAttributed(reg *governance.Registry, ctx *Context, now uint64) (d decision.Decision, origins []int) {
+	var blocking, warnings tier
+	mode, runtime := preCheck(&blocking.Builder, reg, ctx)
 	if blocking.Len() > 0 {
-		return decision.DecideTiered(now, &blocking, &warnings)
+		return decideTiered(now, &blocking, &warnings)
 	}
 	var bg decision.Builder
 	provided := ctx.BreakGlass != nil
@@ -108,30 +123,60 @@ func CheckEnforcement(reg *governance.Registry, ctx *Context, now uint64) decisi
 			blocked = true
 		}
 	}
-	tier := &warnings
+	t := &warnings
 	if violation && blocked {
-		tier = &blocking // an invalid waiver's reasons join the block
+		t = &blocking // an invalid waiver's reasons join the block
 	}
 	if violation {
-		tier.Add(modeReason)
-		reemitRuntimeReasons(tier, &ctx.RuntimeDecision)
+		t.Add(modeReason)
+		reemitRuntimeReasons(t, &ctx.RuntimeDecision)
 	}
 	if invalid {
-		tier.Add(bg.Reasons()...) // an invalid waiver always shows why
+		t.Add(bg.Reasons()...) // an invalid waiver always shows why
 	}
-	return decision.DecideTiered(now, &blocking, &warnings)
+	return decideTiered(now, &blocking, &warnings)
+}
+
+// tier is a tier of reasons (blocking or warnings) that remembers which
+// of them re-emit a runtime reason.
+type tier struct {
+	decision.Builder
+	reemitted []reemitted
+}
+
+type reemitted struct{ at, from int } // reason at of the tier re-emits runtime reason from
+
+// decideTiered is decision.DecideTiered, with the origin of each reason of
+// the tier that decided.
+func decideTiered(now uint64, blocking, warnings *tier) (decision.Decision, []int) {
+	d := decision.DecideTiered(now, &blocking.Builder, &warnings.Builder)
+	t := warnings
+	if blocking.Len() > 0 {
+		t = blocking
+	}
+	origins := make([]int, len(d.Reasons))
+	for i := range origins {
+		origins[i] = NotReemitted
+	}
+	if len(d.Reasons) > 0 {
+		for _, r := range t.reemitted {
+			origins[r.at] = r.from
+		}
+	}
+	return d, origins
 }
 
 // reemitRuntimeReasons copies the runtime decision's reasons, each code
 // prefixed with RuntimeReasonPrefix and its detail unchanged, or one
 // placeholder when it gave none.
-func reemitRuntimeReasons(tier *decision.Builder, rd *RuntimeDecision) {
+func reemitRuntimeReasons(t *tier, rd *RuntimeDecision) {
 	if len(rd.Reasons) == 0 {
-		tier.Addf(CodeRuntimeDecisionRejectWithoutReasons, "the runtime decision %q carried no reasons", rd.Decision)
+		t.Addf(CodeRuntimeDecisionRejectWithoutReasons, "the runtime decision %q carried no reasons", rd.Decision)
 		return
 	}
-	for _, r := range rd.Reasons {
-		tier.Add(decision.Reason{Code: RuntimeReasonPrefix + r.Code, Detail: r.Detail})
+	for i, r := range rd.Reasons {
+		t.reemitted = append(t.reemitted, reemitted{at: t.Len(), from: i})
+		t.Add(decision.Reason{Code: RuntimeReasonPrefix + r.Code, Detail: r.Detail})
 	}
 }
 

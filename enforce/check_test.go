@@ -1,6 +1,7 @@
 package enforce
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -65,7 +66,44 @@ func runCases(t *testing.T, cases []enforcementCase) {
 					t.Errorf("reason %s has no detail", r.Code)
 				}
 			}
+			checkOrigins(t, reg, ctx)
 		})
+	}
+}
+
+// checkOrigins: CheckEnforcementAttributed decides as CheckEnforcement
+// does, and each reason it says is re-emitted is the runtime reason it
+// names, prefixed.
+func checkOrigins(t *testing.T, reg *governance.Registry, ctx *Context) {
+	t.Helper()
+	d, origins := CheckEnforcementAttributed(reg, ctx, testNow)
+	if want := CheckEnforcement(reg, ctx, testNow); !reflect.DeepEqual(d, want) || len(origins) != len(d.Reasons) {
+		t.Fatalf("attributed: %+v with %d origins; CheckEnforcement: %+v", d, len(origins), want)
+	}
+	for i, j := range origins {
+		if j == NotReemitted {
+			continue
+		}
+		rr := ctx.RuntimeDecision.Reasons[j]
+		if d.Reasons[i].Code != RuntimeReasonPrefix+rr.Code || d.Reasons[i].Detail != rr.Detail {
+			t.Fatalf("reason %d (%+v) said to re-emit runtime reason %d (%+v)", i, d.Reasons[i], j, rr)
+		}
+	}
+}
+
+// A runtime reason whose code, prefixed, spells one of layer D's own is
+// still told apart from it: the origins say which is which.
+func TestOwnCodesAreNotTakenForReemittedOnes(t *testing.T) {
+	reg, ctx := validRegistry(), violating()
+	ctx.RuntimeDecision.Reasons = append(ctx.RuntimeDecision.Reasons, decision.Reason{Code: "decision_invalid", Detail: "a caller's code"})
+	d, origins := CheckEnforcementAttributed(reg, ctx, testNow)
+	if !slices.Equal(origins, []int{NotReemitted, 0, 1}) || d.Reasons[2].Code != CodeRuntimeDecisionInvalid {
+		t.Fatalf("violation: %v with origins %v", d.Codes(), origins)
+	}
+	ctx.RuntimeDecision.Decision = "bogus" // the pre-check fails: nothing is re-emitted
+	d, origins = CheckEnforcementAttributed(reg, ctx, testNow)
+	if !slices.Contains(d.Codes(), CodeRuntimeDecisionInvalid) || slices.ContainsFunc(origins, func(j int) bool { return j != NotReemitted }) {
+		t.Fatalf("pre-check: %v with origins %v", d.Codes(), origins)
 	}
 }
 

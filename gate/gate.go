@@ -25,13 +25,23 @@ type Options struct {
 	// available CPU (runtime.GOMAXPROCS).
 	Workers int
 	// NoCache turns off the verification cache, so that every evaluation
-	// verifies every signature again.
+	// verifies every signature again. It overrides Verifier.
 	NoCache bool
-	// Verifier is the verification cache to use; nil makes a new one. A
-	// Verifier remembers only facts about keys, payload texts and
-	// signatures, never policy, so Gates built for successive versions of
-	// the documents can share one and keep its work.
+	// Verifier is the verification cache to use; nil makes a new one
+	// (unless NoCache is set). A Verifier remembers only facts about keys,
+	// payload texts and signatures, never policy, so Gates built for
+	// successive versions of the documents can share one and keep its
+	// work.
 	Verifier *admission.Verifier
+	// RejectStaleDenylist rejects a session start (any phase but
+	// mid_session) while the revocation registry's denylist is not fresh
+	// (governance.DenylistFreshness), whatever its enforcement mode: the
+	// plan asks for a fresh denylist at every session start, yet in
+	// monitor, soft and non-canary hard-canary modes layer D admits a
+	// session that layers B and C reject for it, with warnings. The reason
+	// is CodeDenylistStaleAtSessionStart under LayerService. teegate serve
+	// turns it on; teegate gate with --stale-denylist reject.
+	RejectStaleDenylist bool
 }
 
 // Gate evaluates signing sessions against one registry, verifier keyset
@@ -44,11 +54,12 @@ type Gate struct {
 	rev      *admission.RevocationRegistry
 	verifier *admission.Verifier // nil when caching is off
 	workers  int
+	strict   bool // Options.RejectStaleDenylist
 }
 
 // New builds a Gate.
 func New(reg *governance.Registry, ks *admission.Keyset, rev *admission.RevocationRegistry, opts Options) *Gate {
-	g := &Gate{reg: reg, ks: ks, rev: rev, workers: opts.Workers}
+	g := &Gate{reg: reg, ks: ks, rev: rev, workers: opts.Workers, strict: opts.RejectStaleDenylist}
 	if g.workers <= 0 {
 		g.workers = runtime.GOMAXPROCS(0)
 	}
@@ -69,6 +80,10 @@ const (
 	LayerToken       Layer = "token"       // layer B, for one signer's admission token
 	LayerRuntime     Layer = "runtime"     // layer C, for the cohort or one signer
 	LayerEnforcement Layer = "enforcement" // layer D
+	// LayerService marks a rule of the deployment's, over layer D's
+	// decision: Options.RejectStaleDenylist. It is named for teegate
+	// serve, which has always applied it.
+	LayerService Layer = "service"
 )
 
 // Reason is a reason of the final decision, with the layer it comes from
@@ -180,16 +195,26 @@ func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Res
 	for i := range s.SelectedSigners {
 		ec.SelectedOperatorIDs[i] = s.SelectedSigners[i].OperatorID
 	}
-	ed := enforce.CheckEnforcement(g.reg, ec, now)
+	ed, origins := enforce.CheckEnforcementAttributed(g.reg, ec, now)
 
-	return Result{
+	res := Result{
 		Outcome:         ed.Outcome,
-		Reasons:         rt.attribute(ed.Reasons),
+		Reasons:         rt.attribute(ed.Reasons, origins),
 		ValidatedAtUnix: now,
 		Tokens:          tokens,
 		Runtime:         runtimeDecision,
 		Enforcement:     ed,
-	}, nil
+	}
+	// Only the final outcome and reasons change; res.Enforcement stays
+	// layer D's own decision, for audit.
+	if g.strict && phase == cohort.PhaseSessionStart && res.Admits() {
+		if st := governance.DenylistFreshness(g.rev.DenylistRefreshedAtUnix, &g.reg.Enforcement, now); !st.Fresh {
+			res.Outcome = decision.Reject
+			res.Reasons = append([]Reason{{Layer: LayerService, Code: CodeDenylistStaleAtSessionStart,
+				Detail: st.Problem + "; a session may not start on it in any enforcement mode"}}, res.Reasons...)
+		}
+	}
+	return res, nil
 }
 
 // runtimeReasons are the reasons of the runtime decision layer D enforces,
@@ -204,23 +229,23 @@ func (rt *runtimeReasons) add(r decision.Reason, layer Layer, signer string) {
 	rt.origins = append(rt.origins, Reason{Layer: layer, Signer: signer, Code: r.Code, Detail: r.Detail})
 }
 
-// attribute labels layer D's reasons: those re-emitted from the runtime
-// decision (RuntimeReasonPrefix + code, in order) get their origin and
-// their own code back; the rest are layer D's own. When layer D re-emitted
-// none, as when its pre-checks fail, the runtime reasons follow its own,
-// so that no layer's findings are lost.
-func (rt *runtimeReasons) attribute(final []decision.Reason) []Reason {
+// attribute labels layer D's reasons by their origins
+// (enforce.CheckEnforcementAttributed): those re-emitted from the runtime
+// decision get their origin and their own code back; the rest are layer
+// D's own. When layer D re-emitted none, as when its pre-checks fail, the
+// runtime reasons follow its own, so that no layer's findings are lost.
+func (rt *runtimeReasons) attribute(final []decision.Reason, origins []int) []Reason {
 	out := make([]Reason, 0, len(final))
-	j := 0
-	for _, r := range final {
-		if j < len(rt.reasons) && r.Code == enforce.RuntimeReasonPrefix+rt.reasons[j].Code && r.Detail == rt.reasons[j].Detail {
+	reemitted := false
+	for i, r := range final {
+		if j := origins[i]; j != enforce.NotReemitted {
 			out = append(out, rt.origins[j])
-			j++
+			reemitted = true
 			continue
 		}
 		out = append(out, Reason{Layer: LayerEnforcement, Code: r.Code, Detail: r.Detail})
 	}
-	if j == 0 {
+	if !reemitted {
 		out = append(out, rt.origins...)
 	}
 	return out

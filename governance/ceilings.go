@@ -1,6 +1,10 @@
 package governance
 
-import "github.com/teegate/teegate/decision"
+import (
+	"fmt"
+
+	"github.com/teegate/teegate/decision"
+)
 
 // The checks below are made by every layer that reads the registry at
 // decision time (B and C). Each layer reports them under its own code
@@ -36,10 +40,37 @@ type FreshnessCodes struct {
 	Stale              decision.Code // older than denylist_max_staleness_seconds
 }
 
+// DenylistStatus is how fresh a denylist is at a time.
+type DenylistStatus struct {
+	AgeSeconds uint64 // now minus the refresh time; 0 when it is after now
+	Fresh      bool
+	Problem    string // why it is not fresh; empty when it is
+}
+
+// DenylistFreshness is the one freshness rule of a denylist refreshed at
+// refreshedAt (Unix seconds), shared by layer C, the gate's
+// Options.RejectStaleDenylist and teegate serve's readiness: it is fresh
+// at now if its refresh time is set, not after now (a clock that cannot
+// be trusted), and at most e.DenylistMaxStalenessSeconds old. An age equal
+// to the bound is fresh.
+func DenylistFreshness(refreshedAt uint64, e *Enforcement, now uint64) DenylistStatus {
+	if refreshedAt > now {
+		return DenylistStatus{Problem: fmt.Sprintf("the denylist is dated %d, in the future", refreshedAt)}
+	}
+	st := DenylistStatus{AgeSeconds: now - refreshedAt}
+	if st.Fresh = refreshedAt != 0 && st.AgeSeconds <= e.DenylistMaxStalenessSeconds; !st.Fresh {
+		st.Problem = fmt.Sprintf("the denylist is %d s old, beyond denylist_max_staleness_seconds (%d)", st.AgeSeconds, e.DenylistMaxStalenessSeconds)
+	}
+	return st
+}
+
 // CheckDenylistFreshness reports a denylist refreshed at refreshedAt
-// (Unix seconds) that is unset, from the future, or older at now than
-// the registry allows. An age equal to the bound is fresh.
+// (Unix seconds) that is not fresh at now (DenylistFreshness), with the
+// layer's code for each way: unset, from the future, or too old.
 func CheckDenylistFreshness(b *decision.Builder, refreshedAt uint64, e *Enforcement, now uint64, codes FreshnessCodes) {
+	if DenylistFreshness(refreshedAt, e, now).Fresh {
+		return
+	}
 	switch {
 	case refreshedAt == 0:
 		b.Addf(codes.RefreshedAtInvalid, "the denylist's refresh time must be greater than 0")

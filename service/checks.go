@@ -254,28 +254,27 @@ func (s *Service) checkEnforcement(_ context.Context, body []byte, snap *snapsho
 	}
 	// The runtime decision it enforces is the caller's word.
 	b.callerAsserted = true
-	d := enforce.CheckEnforcement(reg, ctx, now)
+	d, origins := enforce.CheckEnforcementAttributed(reg, ctx, now)
 	// The context has no phase, so it counts as a session start: no
 	// session starts on a stale denylist, whatever the caller's runtime
-	// decision says (see decideGate).
-	if age, fresh := snap.denylistAge(now); !fresh && d.Outcome.Admits() {
+	// decision says (gate.Options.RejectStaleDenylist, as in decideGate).
+	stale := false
+	if st := snap.denylistFreshness(now); !st.Fresh && d.Outcome.Admits() {
+		stale = true
 		d.Outcome = decision.Reject
-		d.Reasons = append([]decision.Reason{{Code: CodeDenylistStaleAtSessionStart,
-			Detail: staleDetail(snap, age, now) + "; a session may not start on it in any enforcement mode"}}, d.Reasons...)
+		d.Reasons = append([]decision.Reason{{Code: gate.CodeDenylistStaleAtSessionStart,
+			Detail: st.Problem + "; a session may not start on it in any enforcement mode"}}, d.Reasons...)
+		origins = append([]int{enforce.NotReemitted}, origins...)
 	}
 	m := b.made(d, gate.LayerEnforcement, ctx.SessionID)
-	if len(d.Reasons) > 0 && d.Reasons[0].Code == CodeDenylistStaleAtSessionStart {
-		m.reasons[0].layer = LayerService
+	if stale {
+		m.reasons[0].layer = gate.LayerService
 	}
 	// Layer D repeats the caller's runtime reason codes after a prefix;
 	// as metric labels they would let any caller mint series without end.
-	// Layer D's own codes keep their labels.
-	echoed := make(map[decision.Code]bool, len(ctx.RuntimeDecision.Reasons))
-	for _, r := range ctx.RuntimeDecision.Reasons {
-		echoed[enforce.RuntimeReasonPrefix+r.Code] = true
-	}
-	for i, r := range m.reasons {
-		if echoed[r.code] {
+	// Layer D's own codes keep their labels, even those that look alike.
+	for i := range m.reasons {
+		if origins[i] != enforce.NotReemitted {
 			m.reasons[i].label = echoedRuntimeCode
 		}
 	}

@@ -236,7 +236,7 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 	if !changed {
 		return nil, held, nil
 	}
-	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier})
+	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier, RejectStaleDenylist: true})
 	return next, held, nil
 }
 
@@ -353,24 +353,9 @@ func describeMode(m os.FileMode) string {
 	return m.Type().String()
 }
 
-// staleDetail says why the denylist in force is not fresh at now.
-func staleDetail(s *snapshot, age, now uint64) string {
-	if s.revocation.DenylistRefreshedAtUnix > now {
-		return fmt.Sprintf("the denylist is dated %d, in the future", s.revocation.DenylistRefreshedAtUnix)
-	}
-	return fmt.Sprintf("the denylist is %d s old, beyond denylist_max_staleness_seconds (%d)", age, s.registry.Enforcement.DenylistMaxStalenessSeconds)
-}
-
-// denylistAge is how old the denylist in force is at now, in seconds, and
-// whether it is within the registry's staleness bound. A denylist dated in
-// the future is not fresh: its clock cannot be trusted.
-func (s *snapshot) denylistAge(now uint64) (age uint64, fresh bool) {
-	refreshed := s.revocation.DenylistRefreshedAtUnix
-	if refreshed > now {
-		return 0, false
-	}
-	age = now - refreshed
-	return age, age <= s.registry.Enforcement.DenylistMaxStalenessSeconds
+// denylistFreshness is the freshness of the denylist in force at now.
+func (s *snapshot) denylistFreshness(now uint64) governance.DenylistStatus {
+	return governance.DenylistFreshness(s.revocation.DenylistRefreshedAtUnix, &s.registry.Enforcement, now)
 }
 
 // unixSeconds is now as readiness and metrics take it; a clock before

@@ -21,7 +21,6 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/gate"
 	"github.com/teegate/teegate/internal/strictjson"
@@ -717,9 +716,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(out)
 }
 
-// decideGate decides a gate session against the documents in force. A
-// session that is not mid_session is rejected while the service's denylist
-// is stale, whatever its enforcement mode (CodeDenylistStaleAtSessionStart).
+// decideGate decides a gate session against the documents in force. The
+// gate is built with RejectStaleDenylist: a session that is not
+// mid_session is rejected while the service's denylist is stale, whatever
+// its enforcement mode.
 func (s *Service) decideGate(ctx context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
 	// A heavy body's cohort is counted before decoding: a 16 MiB body of
 	// 13,800 signers is refused after a scan of its first thousand, not
@@ -740,15 +740,6 @@ func (s *Service) decideGate(ctx context.Context, body []byte, snap *snapshot, n
 	res, err := snap.gate.EvaluateContext(ctx, session, now)
 	if err != nil {
 		return nil, err
-	}
-	phase, _ := cohort.ParsePhase(session.Phase) // an unknown phase is a session start
-	starting := phase == cohort.PhaseSessionStart
-	// Only the final outcome and reasons change; res.Enforcement stays layer
-	// D's own decision, for audit, though it is not serialised.
-	if age, fresh := snap.denylistAge(now); starting && !fresh && res.Admits() {
-		res.Outcome = decision.Reject
-		res.Reasons = append([]gate.Reason{{Layer: LayerService, Code: CodeDenylistStaleAtSessionStart,
-			Detail: staleDetail(snap, age, now) + "; a session may not start on it in any enforcement mode"}}, res.Reasons...)
 	}
 	answer := capSignerReasons(res)
 	m := &made{result: answer, outcome: res.Outcome, sessionID: session.SessionID,

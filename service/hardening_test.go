@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,7 +21,8 @@ import (
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
-	"github.com/teegate/teegate/internal/codetest"
+	"github.com/teegate/teegate/gate"
+	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -153,7 +156,11 @@ func TestServiceCodesAreTestedAndDocumented(t *testing.T) {
 			produced[decision.Code(reason.Code)] = true
 		}
 	}
-	codetest.CheckCoverage(t, "codes.go", 1, produced, "../docs/reason-codes.md")
+	// The code is the gate's (gate.Options.RejectStaleDenylist, whose
+	// coverage the gate's tests check); the service turns the option on.
+	if !produced[CodeDenylistStaleAtSessionStart] {
+		t.Fatalf("a monitor_only session start on a stale denylist: reasons %+v, want %s under layer %s", got.Reasons, CodeDenylistStaleAtSessionStart, LayerService)
+	}
 }
 
 // A decision that cannot be recorded in the decision log is not given.
@@ -414,6 +421,28 @@ func TestOwnRuntimeCodesKeepTheirLabels(t *testing.T) {
 	}
 }
 
+// Issue 19: a caller whose runtime reasons include decision_invalid made
+// the service label layer D's own runtime_decision_invalid as a repeated
+// caller code ("runtime_*"), because the two were told apart by their
+// spelling. Layer D now says which reasons it re-emits.
+func TestOwnRuntimeCodeIsNotTakenForACallersCode(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	ctx := monitorContext(t)
+	ctx.RuntimeDecision.Decision = "bogus" // layer D's own runtime_decision_invalid
+	ctx.RuntimeDecision.Reasons = append(ctx.RuntimeDecision.Reasons, decision.Reason{Code: "decision_invalid", Detail: "a caller's code"})
+	r := ts.post(t, "/v1/check/enforcement", []byte(`{"context": `+string(marshal(t, ctx))+`}`))
+	if !bytes.Contains(r.body, []byte(`"code": "`+string(enforce.CodeRuntimeDecisionInvalid)+`"`)) {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if got := ts.metric(t, `teegate_decision_reasons_total{code="`+string(enforce.CodeRuntimeDecisionInvalid)+`",endpoint="check_enforcement",layer="enforcement"}`); got != 1 {
+		t.Errorf("layer D's own runtime_decision_invalid counted %v times under its name, want 1", got)
+	}
+	if got := ts.metric(t, `teegate_decision_reasons_total{code="runtime_*",endpoint="check_enforcement",layer="enforcement"}`); got > 0 { // -1: no such series
+		t.Errorf("%v reasons counted as repeated caller codes; layer D repeated none (its pre-check failed)", got)
+	}
+}
+
 // The decision log cuts codes a caller wrote, however long.
 func TestDecisionLogBoundsCodes(t *testing.T) {
 	_, ts, log := startLogged(t)
@@ -663,5 +692,75 @@ func TestCheckBodyLimitCountsOnlyWhatMayCome(t *testing.T) {
 	}
 	if got, want := svc.checkLimit(tokenCheckMembers), envelopeLimit(4); got != want {
 		t.Fatalf("token check limit with allow = %d, want %d", got, want)
+	}
+}
+
+// Issue 19: the stale-denylist rule is the gate's (Options.
+// RejectStaleDenylist). A coordinator that imports the gate with the option
+// on rejects the same session start as the service, with the same reasons;
+// without it, the library admits it with warnings, as teegate gate does.
+func TestLibraryAndServiceRejectTheSameStaleSessionStart(t *testing.T) {
+	f := newFixture(t)
+	ts := f.start(t, f.options())
+	now := uint64(testNow + 41) // past the example registry's staleness bound
+	f.clock.Set(int64(now))
+	body := withMode(t, f.session, "monitor_only", "session_start")
+	r := ts.post(t, "/v1/gate", body)
+
+	read := func(name string) []byte {
+		t.Helper()
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	reg, err := governance.DecodeRegistry("registry.json", read(f.paths.Registry), gate.RegistryMembers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := admission.DecodeKeyset("keyset.json", read(f.paths.Keyset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := admission.DecodeRevocationRegistry("revocation.json", read(f.paths.RevocationRegistry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := gate.DecodeSession("session.json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		Decision string        `json:"decision"`
+		Reasons  []gate.Reason `json:"reasons"`
+	}
+	decode := func(data []byte) answer {
+		t.Helper()
+		var a answer
+		if err := json.Unmarshal(data, &a, json.RejectUnknownMembers(false)); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	fromService := decode(r.body)
+	for _, tc := range []struct {
+		opts gate.Options
+		want string
+	}{{gate.Options{RejectStaleDenylist: true}, "reject"}, {gate.Options{}, "allow_with_warnings"}} {
+		out, err := gate.New(reg, ks, rev, tc.opts).Evaluate(session, now).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromLibrary := decode(out)
+		if fromLibrary.Decision != tc.want {
+			t.Fatalf("library with %+v: %s, want %s", tc.opts, out, tc.want)
+		}
+		if tc.opts.RejectStaleDenylist && !reflect.DeepEqual(fromLibrary, fromService) {
+			t.Fatalf("the library says\n%s\nthe service says\n%s", out, r.body)
+		}
+	}
+	if len(fromService.Reasons) == 0 || fromService.Reasons[0].Layer != gate.LayerService || fromService.Reasons[0].Code != gate.CodeDenylistStaleAtSessionStart {
+		t.Fatalf("service: %s", r.body)
 	}
 }

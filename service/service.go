@@ -509,16 +509,16 @@ type DocumentSet struct {
 // not ready while draining, when its clock reads before 1970, when the
 // decision log cannot be written (decisions are withheld; asking retries
 // it), or when the denylist in force is older than the registry's
-// denylist_max_staleness_seconds: sessions would then not start (see
-// decideGate), so traffic belongs elsewhere until a fresh denylist loads.
+// denylist_max_staleness_seconds: sessions would then not start
+// (gate.Options.RejectStaleDenylist), so traffic belongs elsewhere until a
+// fresh denylist loads.
 func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
-	nowUnix := unixSeconds(now)
-	age, fresh := snap.denylistAge(nowUnix)
+	denylist := snap.denylistFreshness(unixSeconds(now))
 	r := Readiness{
 		Ready:                       true,
 		Problems:                    []string{},
 		NowUnix:                     now.Unix(),
-		DenylistAgeSeconds:          age,
+		DenylistAgeSeconds:          denylist.AgeSeconds,
 		DenylistMaxStalenessSeconds: snap.registry.Enforcement.DenylistMaxStalenessSeconds,
 		Documents:                   DocumentSet{Registry: snap.info[0], Keyset: snap.info[1], RevocationRegistry: snap.info[2]},
 		LastReloadError:             s.lastReloadError(),
@@ -529,9 +529,9 @@ func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
 	if now.Unix() < 0 {
 		r.Ready = false
 		r.Problems = append(r.Problems, "the clock reads before 1970")
-	} else if !fresh {
+	} else if !denylist.Fresh {
 		r.Ready = false
-		r.Problems = append(r.Problems, staleDetail(snap, age, nowUnix))
+		r.Problems = append(r.Problems, denylist.Problem)
 	}
 	if p := s.decLog.problem(); p != "" {
 		r.Ready = false

@@ -20,6 +20,10 @@ type Check struct {
 	Docs     []Document
 	Decide   func(now uint64) Result
 	Once     bool // refuse a flag given twice (Args.Once)
+	// Settings, if set, reads the flags that are not documents (Optional
+	// flags no Document names) before any document is read; an error is a
+	// usage error.
+	Settings func(values map[string]string) error
 }
 
 // Document is one input file: the flag that names it and the decoder that
@@ -61,6 +65,11 @@ func (c Check) Run(args []string, stdout, stderr io.Writer, clock func() time.Ti
 	a := Args{Usage: c.Usage, Required: c.Required, Optional: c.Optional, Once: c.Once}
 	if err := a.Parse(args); err != nil {
 		return a.Fail(stderr, err)
+	}
+	if c.Settings != nil {
+		if err := c.Settings(a.Values); err != nil {
+			return a.Fail(stderr, err)
+		}
 	}
 	if err := c.load(a.Values); err != nil {
 		return a.Fail(stderr, err)

@@ -33,7 +33,7 @@ Usage:
   teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]
   teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]
   teegate gate --registry <path> --keyset <path> --revocation-registry <path>
-               --session <path> [--now-unix <seconds>]
+               --session <path> [--stale-denylist mode|reject] [--now-unix <seconds>]
   teegate serve --registry <path> --keyset <path> --revocation-registry <path>
                 [--listen <host:port>] [--decision-log <path>|-]
                 [--decision-log-timeout <duration>] [--reload-interval <duration>]

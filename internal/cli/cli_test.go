@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -269,6 +270,48 @@ func TestStreamedDocumentsFromAPipe(t *testing.T) {
 		}
 		if r.exit != tc.exit || !strings.HasPrefix(r.stderr, tc.stderr) || (tc.exit == 0 && r.stdout != want.stdout) {
 			t.Fatalf("%s: exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr %q", tc.name, r.exit, r.stdout, r.stderr, tc.exit, want.stdout, tc.stderr)
+		}
+	}
+}
+
+// teegate gate --stale-denylist reject decides as teegate serve does: no
+// session starts on a stale denylist in any mode. Without it (or with
+// mode) the gate composes layers B, C and D as it always has.
+func TestGateStaleDenylistFlag(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	session := strings.Replace(read("gate/session.json"), `"mode": "full_enforcement"`, `"mode": "monitor_only"`, 1)
+	dir := writeFiles(t, map[string]string{
+		"registry.json": read("registry.json"), "keyset.json": read("gate/keyset.json"),
+		"revocation.json": read("gate/revocation.json"), "session.json": session,
+	})
+	args := []string{"gate", "--registry", "registry.json", "--keyset", "keyset.json", "--revocation-registry", "revocation.json",
+		"--session", "session.json", "--now-unix", "1767225641"} // the denylist is 61 s old: past its 60 s bound
+	for _, tc := range []struct {
+		flag []string
+		exit int
+		out  string
+	}{
+		{nil, 0, `"decision": "allow_with_warnings"`},
+		{[]string{"--stale-denylist", "mode"}, 0, `"decision": "allow_with_warnings"`},
+		{[]string{"--stale-denylist", "reject"}, 1, `"code": "service_denylist_stale_at_session_start"`},
+		{[]string{"--stale-denylist", "Reject"}, 2, `--stale-denylist must be mode or reject`},
+	} {
+		r := runCLI(t, dir, nil, append(slices.Clone(args), tc.flag...)...)
+		out := r.stdout
+		if tc.exit == ExitError {
+			out = r.stderr
+		}
+		if r.exit != tc.exit || !strings.Contains(out, tc.out) {
+			t.Errorf("%v: exit %d, stdout %.300q, stderr %q; want exit %d and %q", tc.flag, r.exit, r.stdout, r.stderr, tc.exit, tc.out)
+		}
+		if tc.out == `"code": "service_denylist_stale_at_session_start"` && !strings.Contains(r.stdout, `"decision": "reject"`) {
+			t.Errorf("%v: %s", tc.flag, r.stdout)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -16,10 +17,25 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		ks      *admission.Keyset
 		rev     *admission.RevocationRegistry
 		session *gate.Session
+		opts    gate.Options
 	)
 	return Check{
-		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--now-unix <seconds>]",
+		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--stale-denylist mode|reject] [--now-unix <seconds>]",
 		Required: []string{"--registry", "--keyset", "--revocation-registry", "--session"},
+		Optional: []string{"--stale-denylist"},
+		Settings: func(values map[string]string) error {
+			// mode (the default): a stale denylist is a layer C violation,
+			// enforced as the session's mode says; reject: no session starts
+			// on it in any mode, as teegate serve decides.
+			switch v, given := values["--stale-denylist"]; {
+			case !given || v == "mode":
+			case v == "reject":
+				opts.RejectStaleDenylist = true
+			default:
+				return UsageError{fmt.Sprintf("--stale-denylist must be mode or reject, not %q", v)}
+			}
+			return nil
+		},
 		Docs: []Document{
 			Streamed("--registry", func(p string, r io.Reader) (err error) {
 				reg, err = governance.ReadRegistry(p, r, gate.RegistryMembers)
@@ -32,7 +48,7 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		Decide: func(now uint64) Result {
 			// The cache pays off within one session too: a token presented twice
 			// is verified once.
-			return gate.New(reg, ks, rev, gate.Options{}).Evaluate(session, now)
+			return gate.New(reg, ks, rev, opts).Evaluate(session, now)
 		},
 	}.Run(args, stdout, stderr, clock)
 }
