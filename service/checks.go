@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -284,3 +285,145 @@ func (s *Service) checkEnforcement(_ context.Context, body []byte, snap *snapsho
 // echoedRuntimeCode labels, in metrics, every reason code layer D repeats
 // from a caller's runtime decision.
 const echoedRuntimeCode = enforce.RuntimeReasonPrefix + "*"
+
+// decideGate decides a gate session against the documents in force. The
+// gate is built with RejectStaleDenylist: a session that is not
+// mid_session is rejected while the service's denylist is stale, whatever
+// its enforcement mode.
+func (s *Service) decideGate(ctx context.Context, body []byte, snap *snapshot, now uint64) (*made, error) {
+	// A heavy body's cohort is counted before decoding: a 16 MiB body of
+	// 13,800 signers is refused after a scan of its first thousand, not
+	// after a full strict decode. A light one decodes faster than the scan
+	// would save.
+	if len(body) > heavyBodyBytes {
+		if n := countElements(body, "selected_signers", s.opts.MaxSigners+1); n > s.opts.MaxSigners {
+			return nil, s.cohortSize("/selected_signers", n)
+		}
+	}
+	session, err := gate.DecodeSession(requestFile, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cohortSize("/selected_signers", len(session.SelectedSigners)); err != nil {
+		return nil, err
+	}
+	res, err := snap.gate.EvaluateContext(ctx, session, now)
+	if err != nil {
+		return nil, err
+	}
+	answer := capSignerReasons(res)
+	m := &made{result: answer, outcome: res.Outcome, sessionID: session.SessionID,
+		used: []Document{DocRegistry, DocKeyset, DocRevocationRegistry}}
+	for _, r := range answer.Reasons {
+		m.reasons = append(m.reasons, layerCode{layer: r.Layer, code: r.Code})
+	}
+	return m, nil
+}
+
+// countElements counts the elements of the array that is the top-level
+// member name of the JSON object doc, stopping at limit. It only scans:
+// on anything it cannot scan it returns what it counted so far, and the
+// strict decoder that follows says what is wrong. A cohort over limit
+// then reads "over limit", not its exact size.
+func countElements(doc []byte, name string, limit int) int {
+	dec := jsontext.NewDecoder(bytes.NewReader(doc))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return 0
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return 0
+		}
+		if tok.String() != name {
+			if dec.SkipValue() != nil {
+				return 0
+			}
+			continue
+		}
+		if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
+			return 0
+		}
+		n := 0
+		for n < limit && dec.PeekKind() != ']' && dec.PeekKind() != 0 {
+			if dec.SkipValue() != nil {
+				return n
+			}
+			n++
+		}
+		return n
+	}
+	return 0
+}
+
+// cohortSize refuses a cohort larger than the service decides: one gate
+// decision verifies every signer's token, so the cohort bounds its work.
+func (s *Service) cohortSize(pointer string, n int) error {
+	if n <= s.opts.MaxSigners {
+		return nil
+	}
+	return &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: pointer, Offset: -1,
+		Msg: fmt.Sprintf("more signers than this service decides on (%d, --max-signers)", s.opts.MaxSigners)}
+}
+
+// MaxReasonsPerSigner bounds the reasons a gate answer gives for one
+// signer. A token yields a few reasons at most, but one with thousands of
+// signatures under one key id yields one reason each; the answer keeps the
+// first ones and says how many it left out.
+const MaxReasonsPerSigner = 16
+
+// gateAnswer is the gate's decision as the service answers it: the CLI's,
+// byte for byte, unless a signer had more than MaxReasonsPerSigner
+// reasons; then the rest are left out and reasons_omitted says so.
+type gateAnswer struct {
+	gate.Result    `json:",inline"`
+	ReasonsOmitted *reasonsOmitted `json:"reasons_omitted,omitempty"`
+}
+
+type reasonsOmitted struct {
+	PerSignerLimit int `json:"per_signer_limit"`
+	Reasons        int `json:"reasons"`
+	Signers        int `json:"signers"`
+}
+
+func (a gateAnswer) Marshal() ([]byte, error) {
+	if a.ReasonsOmitted == nil {
+		return a.Result.Marshal()
+	}
+	return decision.MarshalIndent(a)
+}
+
+func capSignerReasons(res gate.Result) gateAnswer {
+	counts := map[string]int{}
+	over := false
+	for _, r := range res.Reasons {
+		if r.Signer == "" {
+			continue
+		}
+		if counts[r.Signer]++; counts[r.Signer] > MaxReasonsPerSigner {
+			over = true
+		}
+	}
+	if !over {
+		return gateAnswer{Result: res}
+	}
+	om := &reasonsOmitted{PerSignerLimit: MaxReasonsPerSigner}
+	kept := make([]gate.Reason, 0, len(res.Reasons))
+	given := map[string]int{}
+	for _, r := range res.Reasons {
+		if r.Signer != "" {
+			if given[r.Signer]++; given[r.Signer] > MaxReasonsPerSigner {
+				om.Reasons++
+				continue
+			}
+		}
+		kept = append(kept, r)
+	}
+	for _, n := range counts {
+		if n > MaxReasonsPerSigner {
+			om.Signers++
+		}
+	}
+	res.Reasons = kept
+	return gateAnswer{Result: res, ReasonsOmitted: om}
+}

@@ -3,10 +3,13 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,4 +149,64 @@ func formatRecord(level slog.Level, msg string, attrs ...slog.Attr) []byte {
 	rec.AddAttrs(attrs...)
 	slog.NewJSONHandler(&buf, nil).Handle(context.Background(), rec) // a bytes.Buffer does not fail
 	return buf.Bytes()
+}
+
+// Bounds on what a decision log line repeats from the request, so that a
+// hostile body cannot make lines megabytes long.
+const (
+	maxLoggedSessionID = 256 // bytes; longer ids are cut, and their digest logged
+	maxLoggedCodes     = 256 // codes; the count of the rest is logged
+	maxLoggedCodeBytes = 128 // bytes of each code; teegate's own are under 64
+)
+
+// logDecision writes the decision's line: what was decided, on what, and
+// when; never a token, a signature or a whole document, only digests.
+func (s *Service) logDecision(id, endpoint string, body []byte, snap *snapshot, m *made, now uint64, elapsed time.Duration) error {
+	sum := sha256.Sum256(body)
+	codes := make([]string, 0, min(len(m.reasons), maxLoggedCodes))
+	for _, r := range m.reasons[:min(len(m.reasons), maxLoggedCodes)] {
+		codes = append(codes, cut(string(r.code), maxLoggedCodeBytes))
+	}
+	docs := make([]any, 0, len(m.used))
+	for _, d := range m.used {
+		info := snap.infoOf(d)
+		docs = append(docs, slog.Group(string(d), "sha256", info.SHA256, "generation", info.Generation))
+	}
+	attrs := []slog.Attr{
+		slog.String("decision_id", id),
+		slog.String("endpoint", endpoint),
+		slog.String("decision", string(m.outcome)),
+		slog.Any("codes", codes),
+		slog.Uint64("validated_at_unix", now),
+		slog.String("input_sha256", hex.EncodeToString(sum[:])),
+		slog.Group("documents", docs...),
+		slog.Int64("duration_us", elapsed.Microseconds()),
+	}
+	if more := len(m.reasons) - len(codes); more > 0 {
+		attrs = append(attrs, slog.Int("codes_not_logged", more))
+	}
+	if len(m.requestDocs) > 0 {
+		attrs = append(attrs, slog.Any("request_documents", m.requestDocs))
+	}
+	if len(m.advisory) > 0 {
+		attrs = append(attrs, slog.Any("advisory", m.advisory))
+	}
+	if id := m.sessionID; id != "" {
+		if len(id) > maxLoggedSessionID {
+			idSum := sha256.Sum256([]byte(id))
+			attrs = append(attrs, slog.String("session_id_sha256", hex.EncodeToString(idSum[:])))
+			id = cut(id, maxLoggedSessionID)
+		}
+		attrs = append(attrs, slog.String("session_id", id))
+	}
+	return s.decLog.record(formatRecord(slog.LevelInfo, "decision", attrs...), id)
+}
+
+// cut shortens s to at most n bytes of valid UTF-8, marking a cut with an
+// ellipsis.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
