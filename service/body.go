@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"time"
 
@@ -76,6 +77,37 @@ const (
 // standard server never lets it be longer, but a middleware in front of
 // Handler that replaces the body might.
 var errBodyLength = errors.New("the body's length does not match its Content-Length")
+
+// Why a request body could not be read, as readFailure classifies it.
+var (
+	errBodyStalled    = errors.New("the request body stopped arriving")
+	errBodyTimedOut   = errors.New("the request body did not arrive in time")
+	errBodyCut        = errors.New("the request body was cut short")
+	errBodyUnreadable = errors.New("cannot read the request body")
+)
+
+// readFailure says why reading a body through sr failed, for response.
+// The order matters: a deadline ends a read with the connection's error,
+// and a client that goes away may also cut its body short.
+func readFailure(err error, sr *stallReader, ctx context.Context) error {
+	var maxBytes *http.MaxBytesError
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && sr.stalled:
+		return errBodyStalled
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errBodyTimedOut
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errBodyLength):
+		return withCause(errBodyCut, err)
+	case ctx.Err() != nil:
+		return errClientClosed
+	case errors.Is(err, errBusy):
+		return err
+	case errors.As(err, &maxBytes):
+		return errBodyTooLarge
+	default:
+		return withCause(errBodyUnreadable, err)
+	}
+}
 
 // budgeted reads a request body, reserving its bytes from the service's
 // body budget as they arrive, so that what a request holds is what it has

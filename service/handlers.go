@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -146,11 +144,11 @@ type layerCode struct {
 func (s *Service) decisionHandler(d decider) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
-			s.refuse(w, d.endpoint, http.StatusUnsupportedMediaType, apiError{Message: fmt.Sprintf("content type %q is not application/json", ct)})
+			s.fail(w, d, contentTypeError(ct))
 			return
 		}
 		if r.ContentLength > int64(d.limit) {
-			s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
+			s.fail(w, d, errBodyTooLarge)
 			return
 		}
 		sr := &stallReader{r: http.MaxBytesReader(w, r.Body, int64(d.limit)), rc: http.NewResponseController(w),
@@ -164,25 +162,7 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 			})
 		}
 		if err != nil {
-			var maxBytes *http.MaxBytesError
-			switch {
-			case errors.Is(err, os.ErrDeadlineExceeded) && sr.stalled:
-				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body stopped arriving: no byte for %s", s.bodyStallTimeout)})
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				s.refuse(w, d.endpoint, http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body did not arrive within %s", s.bodyReadTimeout)})
-			case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errBodyLength):
-				// Cut short, by a half-close or a broken connection: a 400,
-				// as documented, whether or not the client still listens.
-				s.refuse(w, d.endpoint, http.StatusBadRequest, apiError{Message: "the request body was cut short: " + err.Error() + "; it is not decided"})
-			case r.Context().Err() != nil:
-				s.clientGone(w, d.endpoint)
-			case errors.Is(err, errBusy):
-				s.refuse(w, d.endpoint, http.StatusServiceUnavailable, s.busy(err))
-			case errors.As(err, &maxBytes):
-				s.refuse(w, d.endpoint, http.StatusRequestEntityTooLarge, tooLarge(d.limit))
-			default:
-				s.refuse(w, d.endpoint, http.StatusBadRequest, apiError{Message: "cannot read the request body: " + err.Error()})
-			}
+			s.fail(w, d, readFailure(err, sr, r.Context()))
 			return
 		}
 
@@ -191,28 +171,14 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 		res, err := s.decideInSlot(r.Context(), d, body)
-		switch {
-		case errors.Is(err, errClientClosed):
-			s.clientGone(w, d.endpoint)
-			return
-		case errors.Is(err, errBusy):
-			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, s.busy(err))
-			return
-		case errors.Is(err, errDecisionTimeout):
-			s.log.Warn("no decision: it took longer than the decision timeout", "endpoint", d.endpoint, "timeout", s.opts.DecisionTimeout, "body_bytes", len(body))
-			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, apiError{Message: fmt.Sprintf("the decision did not finish within %s, so none is given", s.opts.DecisionTimeout)})
-			return
-		case errors.Is(err, errClockBeforeEpoch):
-			s.log.Error("no decision: the system clock reads before 1970", "time", res.now.UTC().Format(time.RFC3339))
-			s.refuse(w, d.endpoint, http.StatusServiceUnavailable, apiError{Message: "the service's clock reads before 1970; it makes no decision"})
-			return
-		case err != nil && res.made == nil:
-			s.refuse(w, d.endpoint, http.StatusBadRequest, inputError(err))
-			return
-		case err != nil:
-			// Never happens with teegate's types; if it did, no decision is
-			// delivered, so none can admit.
-			s.refuse(w, d.endpoint, http.StatusInternalServerError, apiError{Message: "the decision could not be serialised"})
+		if err != nil {
+			switch {
+			case errors.Is(err, errDecisionTimeout):
+				s.log.Warn("no decision: it took longer than the decision timeout", "endpoint", d.endpoint, "timeout", s.opts.DecisionTimeout, "body_bytes", len(body))
+			case errors.Is(err, errClockBeforeEpoch):
+				s.log.Error("no decision: the system clock reads before 1970", "time", res.now.UTC().Format(time.RFC3339))
+			}
+			s.fail(w, d, err)
 			return
 		}
 
@@ -223,7 +189,7 @@ func (s *Service) decisionHandler(d decider) http.Handler {
 		if err := s.logDecision(id, d.endpoint, body, res.snap, m, now, res.elapsed); err != nil {
 			s.log.Error("no decision: the decision log cannot be written", "decision_id", id, "error", err)
 			s.metrics.decisionLogErrors.Inc()
-			s.refuse(w, d.endpoint, http.StatusInternalServerError, apiError{Message: "the decision could not be recorded in the decision log, so none is given"})
+			s.fail(w, d, errDecisionLog)
 			return
 		}
 		b.release() // the body is done with; the answer may go slowly

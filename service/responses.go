@@ -57,11 +57,75 @@ func tooLarge(limit int) apiError {
 	return apiError{Message: fmt.Sprintf("request body is larger than the %d-byte limit of this endpoint", limit)}
 }
 
-// clientGone answers a request whose client left before a decision was
-// made. Someone may still read the answer, and a handler that writes
-// nothing answers 200, so it says so plainly, with nginx's 499.
-func (s *Service) clientGone(w http.ResponseWriter, endpoint string) {
-	s.refuse(w, endpoint, statusClientClosed, apiError{Message: "the request was cancelled by its client before a decision was made"})
+// Why a request gets no decision, besides the errors of reading its body
+// (readFailure), the decision slots (errBusy, errClientClosed,
+// errDecisionTimeout, errClockBeforeEpoch) and its input.
+var (
+	errBodyTooLarge   = errors.New("the request body is larger than the endpoint's limit")
+	errUnserialisable = errors.New("the decision could not be serialised")
+	errDecisionLog    = errors.New("the decision could not be recorded in the decision log")
+)
+
+// contentTypeError is a request whose Content-Type is not JSON.
+type contentTypeError string
+
+func (e contentTypeError) Error() string {
+	return fmt.Sprintf("content type %q is not application/json", string(e))
+}
+
+// causeError is an error of a kind (a sentinel that response matches)
+// with the cause its message repeats.
+type causeError struct{ kind, cause error }
+
+func withCause(kind, cause error) error { return &causeError{kind, cause} }
+
+func (e *causeError) Error() string   { return e.kind.Error() + ": " + e.cause.Error() }
+func (e *causeError) Unwrap() []error { return []error{e.kind, e.cause} }
+
+// response is the one mapping from why a decision request gets no decision
+// to the status and body of its answer.
+func (s *Service) response(err error, d decider) (int, apiError) {
+	var ct contentTypeError
+	var ce *causeError
+	errors.As(err, &ce)
+	switch {
+	case errors.As(err, &ct):
+		return http.StatusUnsupportedMediaType, apiError{Message: ct.Error()}
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge, tooLarge(d.limit)
+	case errors.Is(err, errBodyStalled):
+		return http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body stopped arriving: no byte for %s", s.bodyStallTimeout)}
+	case errors.Is(err, errBodyTimedOut):
+		return http.StatusRequestTimeout, apiError{Message: fmt.Sprintf("the request body did not arrive within %s", s.bodyReadTimeout)}
+	case errors.Is(err, errBodyCut):
+		// Cut short, by a half-close or a broken connection: a 400, as
+		// documented, whether or not the client still listens.
+		return http.StatusBadRequest, apiError{Message: "the request body was cut short: " + ce.cause.Error() + "; it is not decided"}
+	case errors.Is(err, errClientClosed):
+		// Someone may still read the answer, and a handler that writes
+		// nothing answers 200, so it says so plainly, with nginx's 499.
+		return statusClientClosed, apiError{Message: "the request was cancelled by its client before a decision was made"}
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable, s.busy(err)
+	case errors.Is(err, errDecisionTimeout):
+		return http.StatusServiceUnavailable, apiError{Message: fmt.Sprintf("the decision did not finish within %s, so none is given", s.opts.DecisionTimeout)}
+	case errors.Is(err, errClockBeforeEpoch):
+		return http.StatusServiceUnavailable, apiError{Message: "the service's clock reads before 1970; it makes no decision"}
+	case errors.Is(err, errUnserialisable):
+		return http.StatusInternalServerError, apiError{Message: "the decision could not be serialised"}
+	case errors.Is(err, errDecisionLog):
+		return http.StatusInternalServerError, apiError{Message: "the decision could not be recorded in the decision log, so none is given"}
+	case errors.Is(err, errBodyUnreadable):
+		return http.StatusBadRequest, apiError{Message: "cannot read the request body: " + ce.cause.Error()}
+	default: // the body, decoded, is not a valid input
+		return http.StatusBadRequest, inputError(err)
+	}
+}
+
+// fail answers a decision request that gets no decision because of err.
+func (s *Service) fail(w http.ResponseWriter, d decider, err error) {
+	status, body := s.response(err, d)
+	s.refuse(w, d.endpoint, status, body)
 }
 
 func (s *Service) refuse(w http.ResponseWriter, endpoint string, status int, e apiError) {

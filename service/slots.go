@@ -88,7 +88,12 @@ func (s *Service) decideInSlot(ctx context.Context, d decider, body []byte) (res
 	}
 	res.out, err = res.made.result.Marshal()
 	res.elapsed = time.Since(start)
-	return res, err
+	if err != nil {
+		// Never happens with teegate's types; if it did, no decision is
+		// delivered, so none can admit.
+		return res, withCause(errUnserialisable, err)
+	}
+	return res, nil
 }
 
 var errClockBeforeEpoch = errors.New("the clock reads before 1970")
