@@ -191,8 +191,15 @@ func (ts *testServer) metric(t testing.TB, sample string) float64 {
 }
 
 // library decides a gate session with the gate package directly, on the
-// fixture's files: what the service must answer, byte for byte.
+// fixture's files, with the option the service turns on: what the service
+// must answer, byte for byte.
 func (f *fixture) library(t testing.TB, session []byte, now uint64) []byte {
+	t.Helper()
+	return f.libraryWith(t, session, now, gate.Options{RejectStaleDenylist: true})
+}
+
+// libraryWith is library with the gate's options opts.
+func (f *fixture) libraryWith(t testing.TB, session []byte, now uint64, opts gate.Options) []byte {
 	t.Helper()
 	read := func(p string) []byte {
 		b, err := os.ReadFile(p)
@@ -217,7 +224,7 @@ func (f *fixture) library(t testing.TB, session []byte, now uint64) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := gate.New(reg, ks, rev, gate.Options{}).Evaluate(s, now).Marshal()
+	out, err := gate.New(reg, ks, rev, opts).Evaluate(s, now).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,7 +20,6 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/gate"
-	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -706,59 +703,17 @@ func TestLibraryAndServiceRejectTheSameStaleSessionStart(t *testing.T) {
 	f.clock.Set(int64(now))
 	body := withMode(t, f.session, "monitor_only", "session_start")
 	r := ts.post(t, "/v1/gate", body)
-
-	read := func(name string) []byte {
-		t.Helper()
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
+	if want := f.library(t, body, now); !bytes.Equal(r.body, want) {
+		t.Fatalf("the library with RejectStaleDenylist says\n%s\nthe service says\n%s", want, r.body)
 	}
-	reg, err := governance.DecodeRegistry("registry.json", read(f.paths.Registry), gate.RegistryMembers)
-	if err != nil {
+	if off := f.libraryWith(t, body, now, gate.Options{}); !bytes.Contains(off, []byte(`"decision": "allow_with_warnings"`)) {
+		t.Fatalf("the library without the option: %s", off)
+	}
+	var fromService struct {
+		Reasons []gate.Reason `json:"reasons"`
+	}
+	if err := json.Unmarshal(r.body, &fromService, json.RejectUnknownMembers(false)); err != nil {
 		t.Fatal(err)
-	}
-	ks, err := admission.DecodeKeyset("keyset.json", read(f.paths.Keyset))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rev, err := admission.DecodeRevocationRegistry("revocation.json", read(f.paths.RevocationRegistry))
-	if err != nil {
-		t.Fatal(err)
-	}
-	session, err := gate.DecodeSession("session.json", body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type answer struct {
-		Decision string        `json:"decision"`
-		Reasons  []gate.Reason `json:"reasons"`
-	}
-	decode := func(data []byte) answer {
-		t.Helper()
-		var a answer
-		if err := json.Unmarshal(data, &a, json.RejectUnknownMembers(false)); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	fromService := decode(r.body)
-	for _, tc := range []struct {
-		opts gate.Options
-		want string
-	}{{gate.Options{RejectStaleDenylist: true}, "reject"}, {gate.Options{}, "allow_with_warnings"}} {
-		out, err := gate.New(reg, ks, rev, tc.opts).Evaluate(session, now).Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fromLibrary := decode(out)
-		if fromLibrary.Decision != tc.want {
-			t.Fatalf("library with %+v: %s, want %s", tc.opts, out, tc.want)
-		}
-		if tc.opts.RejectStaleDenylist && !reflect.DeepEqual(fromLibrary, fromService) {
-			t.Fatalf("the library says\n%s\nthe service says\n%s", out, r.body)
-		}
 	}
 	if len(fromService.Reasons) == 0 || fromService.Reasons[0].Layer != gate.LayerService || fromService.Reasons[0].Code != gate.CodeDenylistStaleAtSessionStart {
 		t.Fatalf("service: %s", r.body)
