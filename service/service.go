@@ -10,8 +10,11 @@
 // varies per call: a session, a token, a cohort, an enforcement context.
 //
 // Every decision is the one the CLI prints for the same documents at the
-// same time; the service adds a decision id, a JSON line in the decision
-// log and Prometheus metrics.
+// same time, with one rule the CLI leaves to an option: no session starts
+// on a stale denylist, whatever its enforcement mode (the gate's
+// Options.RejectStaleDenylist, teegate gate --stale-denylist reject). The
+// service adds a decision id, a JSON line in the decision log and
+// Prometheus metrics.
 package service
 
 import (
