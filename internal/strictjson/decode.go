@@ -562,13 +562,40 @@ func (d *decoder) str() (string, error) {
 
 // internTable is a direct-mapped cache of strings by hash: a string that
 // hashes to a taken slot replaces it, so the table never grows and no input
-// can make a lookup cost more than one comparison.
-type internTable [1 << 12]string
+// can make a lookup cost more than one comparison. Its length is a power
+// of two.
+type internTable []string
+
+// Table sizes, in strings. A large table is 64 KiB: allocating and
+// zeroing it is 16 pages to fault in, about 0.4 ms of a process that
+// checks a 4 KB registry on the machine of docs/performance.md, where a
+// page fault costs about 27 µs. Documents below smallDocumentBytes (the
+// shipped examples, each under 7 KB) use a table of one page; larger ones,
+// such as a ten-signer session in the service, would lose strings to
+// collisions in it.
+const (
+	largeInternTable   = 1 << 12
+	smallInternTable   = 1 << 8
+	smallDocumentBytes = 8 << 10
+)
 
 // internTables are reused from one decode to the next, without clearing:
 // a string is immutable, so one kept from another document is as good as a
-// new one, and the table holds at most 4,096 strings of 128 bytes.
-var internTables = sync.Pool{New: func() any { return new(internTable) }}
+// new one, and a table holds at most 4,096 strings of 128 bytes. One pool
+// for each size.
+var internTables = [2]sync.Pool{
+	{New: func() any { t := make(internTable, smallInternTable); return &t }},
+	{New: func() any { t := make(internTable, largeInternTable); return &t }},
+}
+
+// internPool is the pool of tables for a document of size bytes; a size
+// below 0 is not known.
+func internPool(size int64) *sync.Pool {
+	if size >= 0 && size < smallDocumentBytes {
+		return &internTables[0]
+	}
+	return &internTables[1]
+}
 
 // internMax is the longest string interned: longer values are rarely
 // repeated.
@@ -580,7 +607,7 @@ func (t *internTable) intern(b []byte) string {
 	if len(b) > internMax {
 		return string(b)
 	}
-	slot := &t[maphash.Bytes(internSeed, b)%uint64(len(t))]
+	slot := &(*t)[maphash.Bytes(internSeed, b)&uint64(len(*t)-1)]
 	if *slot == string(b) { // compared without a copy
 		return *slot
 	}

@@ -236,10 +236,10 @@ func decodeReader(file string, r io.Reader, v any, required Required, window int
 	d := decoder{
 		file:    file,
 		data:    make([]byte, 0, window),
-		strings: internTables.Get().(*internTable),
+		strings: internPool(size).Get().(*internTable),
 		stream:  &stream{r: r, file: file, size: size, keep: -1, last: -1},
 	}
-	defer internTables.Put(d.strings)
+	defer internPool(size).Put(d.strings)
 	err := d.document(rootOf(rv.Type(), required), rv)
 	if err != nil {
 		d.drain()

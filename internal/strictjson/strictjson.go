@@ -105,8 +105,9 @@ func Decode(file string, data []byte, v any, required Required) error {
 	}
 	rv := reflect.ValueOf(v).Elem()
 	rv.SetZero()
-	d := decoder{file: file, data: data, strings: internTables.Get().(*internTable)}
-	defer internTables.Put(d.strings)
+	pool := internPool(int64(len(data)))
+	d := decoder{file: file, data: data, strings: pool.Get().(*internTable)}
+	defer pool.Put(d.strings)
 	return d.document(rootOf(rv.Type(), required), rv)
 }
 
