@@ -1,0 +1,277 @@
+package deploy
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+
+	"github.com/go-json-experiment/json"
+)
+
+// decodeStrict decodes a YAML document into v as the API server's strict
+// field validation would: a repeated key, an unknown field or a field
+// spelt in another case fails (encoding/json would match
+// readOnlyRootFileSystem to readOnlyRootFilesystem).
+func decodeStrict(doc []byte, v any) error {
+	j, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(j, v, json.RejectUnknownMembers(true))
+}
+
+// kustomization is the part of a kustomization.yaml this kit uses.
+type kustomization struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Resources  []string `json:"resources"`
+}
+
+// manifests reads every object of kubernetes/, each decoded strictly into
+// its API type: an unknown or misspelt field, a wrong type or a duplicate
+// field fails, as the API server's strict field validation would.
+type manifests struct {
+	deployments []*appsv1.Deployment
+	services    []*corev1.Service
+	pdbs        []*policyv1.PodDisruptionBudget
+}
+
+func readManifests(t *testing.T) manifests {
+	t.Helper()
+	data, err := os.ReadFile("kubernetes/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k kustomization
+	if err := decodeStrict(data, &k); err != nil {
+		t.Fatalf("kustomization.yaml: %v", err)
+	}
+	files, _ := filepath.Glob("kubernetes/*.yaml")
+	var listed []string
+	for _, r := range k.Resources {
+		listed = append(listed, filepath.Join("kubernetes", r))
+	}
+	listed = append(listed, "kubernetes/kustomization.yaml")
+	slices.Sort(files)
+	slices.Sort(listed)
+	if !slices.Equal(files, listed) {
+		t.Fatalf("kustomization.yaml lists %v; the directory holds %v", listed, files)
+	}
+	var m manifests
+	for _, r := range k.Resources {
+		data, err := os.ReadFile(filepath.Join("kubernetes", r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range bytes.Split(data, []byte("\n---\n")) {
+			where := fmt.Sprintf("%s, document %d", r, i+1)
+			var meta struct {
+				APIVersion string `json:"apiVersion"`
+				Kind       string `json:"kind"`
+			}
+			if err := yaml.Unmarshal(doc, &meta); err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			var obj any
+			switch meta.APIVersion + " " + meta.Kind {
+			case "apps/v1 Deployment":
+				d := new(appsv1.Deployment)
+				m.deployments, obj = append(m.deployments, d), d
+			case "v1 Service":
+				s := new(corev1.Service)
+				m.services, obj = append(m.services, s), s
+			case "policy/v1 PodDisruptionBudget":
+				p := new(policyv1.PodDisruptionBudget)
+				m.pdbs, obj = append(m.pdbs, p), p
+			default:
+				t.Fatalf("%s: %s %s is not a kind this kit uses", where, meta.APIVersion, meta.Kind)
+			}
+			if err := decodeStrict(doc, obj); err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+		}
+	}
+	return m
+}
+
+// serveFlags are the flags teegate serve takes, read from its usage line:
+// a teegate built from this checkout.
+func serveFlags(t *testing.T) map[string]bool {
+	t.Helper()
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/teegate", "./cmd/teegate-serve")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, _ := exec.Command(filepath.Join(bin, "teegate"), "serve", "--help").CombinedOutput()
+	flags := map[string]bool{}
+	for _, f := range regexp.MustCompile(`--[a-z-]+`).FindAll(out, -1) {
+		flags[string(f)] = true
+	}
+	if !flags["--registry"] || !flags["--listen"] {
+		t.Fatalf("no flags in teegate serve --help:\n%s", out)
+	}
+	return flags
+}
+
+func TestManifests(t *testing.T) {
+	m := readManifests(t)
+	if len(m.deployments) != 2 || len(m.services) != 2 || len(m.pdbs) != 1 {
+		t.Fatalf("%d deployments, %d services, %d disruption budgets; want the gate's and a verifier's, and the gate's budget",
+			len(m.deployments), len(m.services), len(m.pdbs))
+	}
+	flags := serveFlags(t)
+	for _, d := range m.deployments {
+		t.Run(d.Name, func(t *testing.T) { checkDeployment(t, d, flags) })
+		pods := labels.Set(d.Spec.Template.Labels)
+		sel := labels.SelectorFromSet(d.Spec.Selector.MatchLabels)
+		if !sel.Matches(pods) {
+			t.Errorf("%s: its selector does not select its own pods", d.Name)
+		}
+		served := 0
+		for _, s := range m.services {
+			if labels.SelectorFromSet(s.Spec.Selector).Matches(pods) {
+				served++
+				if p := s.Spec.Ports; len(p) != 1 || p[0].TargetPort.String() != "http" {
+					t.Errorf("service %s: ports %+v, want one, to the pods' http port", s.Name, p)
+				}
+			}
+		}
+		if served != 1 {
+			t.Errorf("%s: %d services select its pods, want 1", d.Name, served)
+		}
+	}
+	gate := m.deployments[0]
+	pdb := m.pdbs[0]
+	sel := labels.SelectorFromSet(pdb.Spec.Selector.MatchLabels)
+	if !sel.Matches(labels.Set(gate.Spec.Template.Labels)) || sel.Matches(labels.Set(m.deployments[1].Spec.Template.Labels)) {
+		t.Errorf("the disruption budget must select the gate's pods and no verifier's")
+	}
+	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || *gate.Spec.Replicas < 2 {
+		t.Errorf("the gate's budget and replicas leave no replica deciding during a drain")
+	}
+}
+
+// checkDeployment: the pod runs teegate serve unprivileged, on a read-only
+// root, with probes on the service's own endpoints, resources bounded,
+// and its documents (and key) mounted read-only.
+func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) {
+	pod := d.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers, want 1", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	psc, sc := pod.SecurityContext, c.SecurityContext
+	switch {
+	case psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.RunAsUser == nil || *psc.RunAsUser == 0:
+		t.Error("the pod may run as root")
+	case psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault:
+		t.Error("no RuntimeDefault seccomp profile")
+	case sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
+		t.Error("privilege escalation is allowed")
+	case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
+		t.Error("the root filesystem is writable")
+	case sc.Privileged != nil && *sc.Privileged:
+		t.Error("the container is privileged")
+	case sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) > 0:
+		t.Error("capabilities are not all dropped")
+	case pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken:
+		t.Error("the pod mounts a service account token it has no use for")
+	}
+	for _, p := range []struct {
+		name  string
+		probe *corev1.Probe
+		path  string
+	}{{"liveness", c.LivenessProbe, "/healthz"}, {"readiness", c.ReadinessProbe, "/readyz"}} {
+		if p.probe == nil || p.probe.HTTPGet == nil || p.probe.HTTPGet.Path != p.path || p.probe.HTTPGet.Port.String() != "http" {
+			t.Errorf("%s probe: want GET %s on the http port", p.name, p.path)
+		}
+	}
+	if len(c.Ports) != 1 || c.Ports[0].Name != "http" || c.Ports[0].ContainerPort != 8340 {
+		t.Errorf("ports %+v, want http on 8340", c.Ports)
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		if c.Resources.Requests.Name(r, "").IsZero() {
+			t.Errorf("no %s request", r)
+		}
+	}
+	if mem := c.Resources.Limits.Memory(); mem.IsZero() || mem.Value() < 384<<20 {
+		t.Errorf("memory limit %v: the 256 MiB request-body budget needs room beside the heap", mem)
+	}
+	// teegate serve with flags it knows, listening beyond loopback on the
+	// container port, on documents from the read-only mounts.
+	if len(c.Args) == 0 || c.Args[0] != "serve" {
+		t.Fatalf("args %v, want teegate serve", c.Args)
+	}
+	mounts := map[string]corev1.VolumeMount{}
+	for _, vm := range c.VolumeMounts {
+		if !vm.ReadOnly {
+			t.Errorf("volume %s is mounted writable", vm.Name)
+		}
+		mounts[vm.Name] = vm
+	}
+	args := map[string]string{}
+	for _, a := range c.Args[1:] {
+		flag, value, ok := strings.Cut(a, "=")
+		if !ok || !flags[flag] {
+			t.Errorf("argument %q is not a flag teegate serve knows", a)
+		}
+		args[flag] = value
+	}
+	if args["--listen"] != "0.0.0.0:8340" {
+		t.Errorf("--listen %q: want 0.0.0.0:8340 in a pod", args["--listen"])
+	}
+	for _, flag := range []string{"--registry", "--keyset", "--revocation-registry", "--attest-policy", "--attest-key"} {
+		path, given := args[flag]
+		if !given {
+			continue
+		}
+		found := false
+		for _, vm := range mounts {
+			found = found || strings.HasPrefix(path, vm.MountPath+"/")
+		}
+		if !found {
+			t.Errorf("%s %s is on no mounted volume", flag, path)
+		}
+	}
+	// A key comes from a Secret, mode 0400: token sign's rule is 0600 at most.
+	for _, v := range pod.Volumes {
+		switch {
+		case v.Secret != nil:
+			if v.Secret.DefaultMode == nil || *v.Secret.DefaultMode&0o077 != 0 {
+				t.Errorf("secret volume %s is readable beyond its owner", v.Name)
+			}
+		case v.ConfigMap != nil:
+		default:
+			t.Errorf("volume %s is neither a ConfigMap nor a Secret", v.Name)
+		}
+	}
+	if _, verifier := args["--attest-key"]; verifier {
+		if pod.SecurityContext.FSGroup == nil {
+			t.Error("a 0400 key needs fsGroup to be readable by the service's user")
+		}
+		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+			t.Error("a verifier instance must not run twice during a rollout")
+		}
+	}
+	if pod.TerminationGracePeriodSeconds == nil {
+		t.Error("no termination grace period")
+	}
+	drain := args["--drain-delay"]
+	if drain == "" {
+		t.Error("no --drain-delay: load balancers would send requests to a leaving pod")
+	}
+}
