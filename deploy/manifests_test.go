@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -9,7 +10,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -106,17 +109,47 @@ func readManifests(t *testing.T) manifests {
 	return m
 }
 
-// serveFlags are the flags teegate serve takes, read from its usage line:
-// a teegate built from this checkout.
+// builtDir is where buildTeegate built the binaries; TestMain removes it.
+var builtDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
+	os.Exit(code)
+}
+
+// buildTeegate builds teegate and teegate-serve from this checkout into a
+// temporary directory, once per test binary.
+var buildTeegate = func() func(t *testing.T) string {
+	var once sync.Once
+	var dir string
+	var err error
+	var out []byte
+	return func(t *testing.T) string {
+		t.Helper()
+		once.Do(func() {
+			dir, err = os.MkdirTemp("", "teegate-deploy-test-")
+			if err != nil {
+				return
+			}
+			builtDir = dir
+			build := exec.Command("go", "build", "-o", dir+"/", "./cmd/teegate", "./cmd/teegate-serve")
+			build.Dir = ".."
+			out, err = build.CombinedOutput()
+		})
+		if err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+		return dir
+	}
+}()
+
+// serveFlags are the flags teegate serve takes, read from its usage line.
 func serveFlags(t *testing.T) map[string]bool {
 	t.Helper()
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/teegate", "./cmd/teegate-serve")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	out, _ := exec.Command(filepath.Join(bin, "teegate"), "serve", "--help").CombinedOutput()
+	out, _ := exec.Command(filepath.Join(buildTeegate(t), "teegate"), "serve", "--help").CombinedOutput()
 	flags := map[string]bool{}
 	for _, f := range regexp.MustCompile(`--[a-z-]+`).FindAll(out, -1) {
 		flags[string(f)] = true
@@ -127,10 +160,29 @@ func serveFlags(t *testing.T) map[string]bool {
 	return flags
 }
 
+// serveArgs reads a container's arguments as teegate's CLI does: serve,
+// then each flag followed by its value.
+func serveArgs(t *testing.T, args []string) map[string]string {
+	t.Helper()
+	if len(args) == 0 || args[0] != "serve" {
+		t.Fatalf("args %v, want teegate serve", args)
+	}
+	values := map[string]string{}
+	rest := args[1:]
+	for len(rest) > 0 {
+		if len(rest) < 2 || !strings.HasPrefix(rest[0], "--") || strings.Contains(rest[0], "=") {
+			t.Fatalf("arguments %q: want a flag, then its value (teegate takes no --flag=value)", rest)
+		}
+		values[rest[0]] = rest[1]
+		rest = rest[2:]
+	}
+	return values
+}
+
 func TestManifests(t *testing.T) {
 	m := readManifests(t)
-	if len(m.deployments) != 2 || len(m.services) != 2 || len(m.pdbs) != 1 {
-		t.Fatalf("%d deployments, %d services, %d disruption budgets; want the gate's and a verifier's, and the gate's budget",
+	if len(m.deployments) != 1 || len(m.services) != 1 || len(m.pdbs) != 1 {
+		t.Fatalf("%d deployments, %d services, %d disruption budgets; want the gate's one of each",
 			len(m.deployments), len(m.services), len(m.pdbs))
 	}
 	flags := serveFlags(t)
@@ -157,8 +209,8 @@ func TestManifests(t *testing.T) {
 	gate := m.deployments[0]
 	pdb := m.pdbs[0]
 	sel := labels.SelectorFromSet(pdb.Spec.Selector.MatchLabels)
-	if !sel.Matches(labels.Set(gate.Spec.Template.Labels)) || sel.Matches(labels.Set(m.deployments[1].Spec.Template.Labels)) {
-		t.Errorf("the disruption budget must select the gate's pods and no verifier's")
+	if !sel.Matches(labels.Set(gate.Spec.Template.Labels)) {
+		t.Errorf("the disruption budget must select the gate's pods")
 	}
 	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || *gate.Spec.Replicas < 2 {
 		t.Errorf("the gate's budget and replicas leave no replica deciding during a drain")
@@ -213,9 +265,7 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) 
 	}
 	// teegate serve with flags it knows, listening beyond loopback on the
 	// container port, on documents from the read-only mounts.
-	if len(c.Args) == 0 || c.Args[0] != "serve" {
-		t.Fatalf("args %v, want teegate serve", c.Args)
-	}
+	args := serveArgs(t, c.Args)
 	mounts := map[string]corev1.VolumeMount{}
 	for _, vm := range c.VolumeMounts {
 		if !vm.ReadOnly {
@@ -223,13 +273,10 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) 
 		}
 		mounts[vm.Name] = vm
 	}
-	args := map[string]string{}
-	for _, a := range c.Args[1:] {
-		flag, value, ok := strings.Cut(a, "=")
-		if !ok || !flags[flag] {
-			t.Errorf("argument %q is not a flag teegate serve knows", a)
+	for flag := range args {
+		if !flags[flag] {
+			t.Errorf("%s is not a flag teegate serve knows", flag)
 		}
-		args[flag] = value
 	}
 	if args["--listen"] != "0.0.0.0:8340" {
 		t.Errorf("--listen %q: want 0.0.0.0:8340 in a pod", args["--listen"])
@@ -247,24 +294,11 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) 
 			t.Errorf("%s %s is on no mounted volume", flag, path)
 		}
 	}
-	// A key comes from a Secret, mode 0400: token sign's rule is 0600 at most.
+	// Documents come from ConfigMaps. (A verifier's key cannot come from a
+	// Secret volume as it is: docs/deploy.md, "The verifier role".)
 	for _, v := range pod.Volumes {
-		switch {
-		case v.Secret != nil:
-			if v.Secret.DefaultMode == nil || *v.Secret.DefaultMode&0o077 != 0 {
-				t.Errorf("secret volume %s is readable beyond its owner", v.Name)
-			}
-		case v.ConfigMap != nil:
-		default:
-			t.Errorf("volume %s is neither a ConfigMap nor a Secret", v.Name)
-		}
-	}
-	if _, verifier := args["--attest-key"]; verifier {
-		if pod.SecurityContext.FSGroup == nil {
-			t.Error("a 0400 key needs fsGroup to be readable by the service's user")
-		}
-		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
-			t.Error("a verifier instance must not run twice during a rollout")
+		if v.ConfigMap == nil {
+			t.Errorf("volume %s is not a ConfigMap", v.Name)
 		}
 	}
 	if pod.TerminationGracePeriodSeconds == nil {
@@ -273,5 +307,78 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) 
 	drain := args["--drain-delay"]
 	if drain == "" {
 		t.Error("no --drain-delay: load balancers would send requests to a leaving pod")
+	}
+}
+
+// Each Deployment's arguments start teegate serve: the documents' mount
+// paths are given the shipped examples' files, the address a free
+// loopback port, and the clock the examples' instant; the service must get
+// as far as serving.
+func TestManifestArgsStartTheService(t *testing.T) {
+	m := readManifests(t)
+	bin := buildTeegate(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"documents/registry.json": "registry.json", "documents/keyset.json": "gate/keyset.json",
+		"revocation/revocation.json": "gate/revocation.json",
+	}
+	for dst, src := range files {
+		data, err := os.ReadFile(filepath.Join("..", "examples", src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(dst)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), data, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range m.deployments {
+		t.Run(d.Name, func(t *testing.T) {
+			args := slices.Clone(d.Spec.Template.Spec.Containers[0].Args)
+			for i, a := range args {
+				switch {
+				case strings.HasPrefix(a, "/etc/teegate/"):
+					args[i] = filepath.Join(dir, strings.TrimPrefix(a, "/etc/teegate/"))
+				case i > 0 && args[i-1] == "--listen":
+					args[i] = "127.0.0.1:0"
+				}
+			}
+			args = append(args, "--now-unix", "1767225600")
+			cmd := exec.Command(filepath.Join(bin, "teegate"), args...)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer cmd.Process.Kill()
+			lines := make(chan string)
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				close(lines)
+			}()
+			var seen []string
+			for {
+				select {
+				case line, ok := <-lines:
+					if !ok {
+						t.Fatalf("teegate %s ended before serving:\n%s", strings.Join(args, " "), strings.Join(seen, "\n"))
+					}
+					seen = append(seen, line)
+					if strings.Contains(line, "msg=serving") {
+						return
+					}
+				case <-time.After(20 * time.Second):
+					t.Fatalf("teegate %s is not serving after 20 s:\n%s", strings.Join(args, " "), strings.Join(seen, "\n"))
+				}
+			}
+		})
 	}
 }
