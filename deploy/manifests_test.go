@@ -181,8 +181,8 @@ func serveArgs(t *testing.T, args []string) map[string]string {
 
 func TestManifests(t *testing.T) {
 	m := readManifests(t)
-	if len(m.deployments) != 1 || len(m.services) != 1 || len(m.pdbs) != 1 {
-		t.Fatalf("%d deployments, %d services, %d disruption budgets; want the gate's one of each",
+	if len(m.deployments) != 2 || len(m.services) != 2 || len(m.pdbs) != 1 {
+		t.Fatalf("%d deployments, %d services, %d disruption budgets; want the gate's and a verifier's, and the gate's budget",
 			len(m.deployments), len(m.services), len(m.pdbs))
 	}
 	flags := serveFlags(t)
@@ -209,8 +209,8 @@ func TestManifests(t *testing.T) {
 	gate := m.deployments[0]
 	pdb := m.pdbs[0]
 	sel := labels.SelectorFromSet(pdb.Spec.Selector.MatchLabels)
-	if !sel.Matches(labels.Set(gate.Spec.Template.Labels)) {
-		t.Errorf("the disruption budget must select the gate's pods")
+	if !sel.Matches(labels.Set(gate.Spec.Template.Labels)) || sel.Matches(labels.Set(m.deployments[1].Spec.Template.Labels)) {
+		t.Errorf("the disruption budget must select the gate's pods and no verifier's")
 	}
 	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || *gate.Spec.Replicas < 2 {
 		t.Errorf("the gate's budget and replicas leave no replica deciding during a drain")
@@ -294,12 +294,64 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) 
 			t.Errorf("%s %s is on no mounted volume", flag, path)
 		}
 	}
-	// Documents come from ConfigMaps. (A verifier's key cannot come from a
-	// Secret volume as it is: docs/deploy.md, "The verifier role".)
+	// Documents come from ConfigMaps; a verifier's key from a Secret that
+	// only an init container mounts, installed by it (teegate keygen
+	// --from) into a memory-backed emptyDir that the service mounts
+	// read-only: the service's key file is its user's own, mode 0600.
+	secrets := map[string]bool{}
+	keyVolumes := map[string]bool{}
 	for _, v := range pod.Volumes {
-		if v.ConfigMap == nil {
-			t.Errorf("volume %s is not a ConfigMap", v.Name)
+		switch {
+		case v.ConfigMap != nil:
+		case v.Secret != nil:
+			secrets[v.Name] = true
+		case v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory:
+			keyVolumes[v.Name] = true
+		default:
+			t.Errorf("volume %s is not a ConfigMap, a Secret or an emptyDir in memory", v.Name)
 		}
+	}
+	for name := range mounts {
+		if secrets[name] {
+			t.Errorf("the service mounts the Secret %s itself; its key must be installed", name)
+		}
+	}
+	installed := ""
+	for _, ic := range pod.InitContainers {
+		isc := ic.SecurityContext
+		if isc == nil || isc.AllowPrivilegeEscalation == nil || *isc.AllowPrivilegeEscalation ||
+			isc.ReadOnlyRootFilesystem == nil || !*isc.ReadOnlyRootFilesystem ||
+			isc.Capabilities == nil || !slices.Equal(isc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+			t.Errorf("init container %s: not as locked down as the service", ic.Name)
+		}
+		if len(ic.Args) != 5 || ic.Args[0] != "keygen" || ic.Args[1] != "--from" || ic.Args[3] != "--out" {
+			t.Fatalf("init container %s: args %v, want keygen --from <secret> --out <key>", ic.Name, ic.Args)
+		}
+		on := func(path string, want map[string]bool) bool {
+			for _, vm := range ic.VolumeMounts {
+				if want[vm.Name] && strings.HasPrefix(path, vm.MountPath+"/") {
+					return true
+				}
+			}
+			return false
+		}
+		if !on(ic.Args[2], secrets) || !on(ic.Args[4], keyVolumes) {
+			t.Errorf("init container %s: installs %s to %s, want from a Secret to an emptyDir in memory", ic.Name, ic.Args[2], ic.Args[4])
+		}
+		installed = ic.Args[4]
+	}
+	if key, verifier := args["--attest-key"]; verifier {
+		if key != installed {
+			t.Errorf("--attest-key %s is not the key the init container installs (%q)", key, installed)
+		}
+		if pod.SecurityContext.FSGroup == nil {
+			t.Error("the Secret is readable by the service's user only through fsGroup")
+		}
+		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+			t.Error("a verifier instance must not run twice during a rollout")
+		}
+	} else if len(pod.InitContainers) > 0 || len(secrets) > 0 {
+		t.Error("a pod without the verifier role has a key")
 	}
 	if pod.TerminationGracePeriodSeconds == nil {
 		t.Error("no termination grace period")
@@ -311,16 +363,17 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, flags map[string]bool) 
 }
 
 // Each Deployment's arguments start teegate serve: the documents' mount
-// paths are given the shipped examples' files, the address a free
-// loopback port, and the clock the examples' instant; the service must get
-// as far as serving.
+// paths are given the shipped examples' files (and the verifier's Secret a
+// key file of mode 0440, as the kubelet leaves it), the address a free
+// loopback port, and the clock the examples' instant; init containers run
+// first, and the service must get as far as serving.
 func TestManifestArgsStartTheService(t *testing.T) {
 	m := readManifests(t)
 	bin := buildTeegate(t)
 	dir := t.TempDir()
 	files := map[string]string{
 		"documents/registry.json": "registry.json", "documents/keyset.json": "gate/keyset.json",
-		"revocation/revocation.json": "gate/revocation.json",
+		"documents/attest-policy.json": "attest/policy.json", "revocation/revocation.json": "gate/revocation.json",
 	}
 	for dst, src := range files {
 		data, err := os.ReadFile(filepath.Join("..", "examples", src))
@@ -334,18 +387,39 @@ func TestManifestArgsStartTheService(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The Secret's file as the kubelet leaves it under fsGroup: 0440.
+	for _, sub := range []string{"secret", "key"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := filepath.Join(dir, "secret", "verifier.key")
+	if out, err := exec.Command(filepath.Join(bin, "teegate"), "keygen", "--out", secret).CombinedOutput(); err != nil {
+		t.Fatalf("keygen: %v\n%s", err, out)
+	}
+	if err := os.Chmod(secret, 0o440); err != nil {
+		t.Fatal(err)
+	}
+	remap := func(args []string) []string {
+		args = slices.Clone(args)
+		for i, a := range args {
+			switch {
+			case strings.HasPrefix(a, "/etc/teegate/"):
+				args[i] = filepath.Join(dir, strings.TrimPrefix(a, "/etc/teegate/"))
+			case i > 0 && args[i-1] == "--listen":
+				args[i] = "127.0.0.1:0"
+			}
+		}
+		return args
+	}
 	for _, d := range m.deployments {
 		t.Run(d.Name, func(t *testing.T) {
-			args := slices.Clone(d.Spec.Template.Spec.Containers[0].Args)
-			for i, a := range args {
-				switch {
-				case strings.HasPrefix(a, "/etc/teegate/"):
-					args[i] = filepath.Join(dir, strings.TrimPrefix(a, "/etc/teegate/"))
-				case i > 0 && args[i-1] == "--listen":
-					args[i] = "127.0.0.1:0"
+			for _, ic := range d.Spec.Template.Spec.InitContainers {
+				if out, err := exec.Command(filepath.Join(bin, "teegate"), remap(ic.Args)...).CombinedOutput(); err != nil {
+					t.Fatalf("init container %s: %v\n%s", ic.Name, err, out)
 				}
 			}
-			args = append(args, "--now-unix", "1767225600")
+			args := append(remap(d.Spec.Template.Spec.Containers[0].Args), "--now-unix", "1767225600")
 			cmd := exec.Command(filepath.Join(bin, "teegate"), args...)
 			stderr, err := cmd.StderrPipe()
 			if err != nil {

@@ -9,7 +9,7 @@
 //	teegate check runtime --registry P --session P [--now-unix N]
 //	teegate check enforcement --registry P --context P [--now-unix N]
 //	teegate gate --registry P --keyset P --revocation-registry P --session P [--stale-denylist mode|reject] [--now-unix N]
-//	teegate keygen --out P
+//	teegate keygen [--from P] --out P
 //	teegate token sign --payload P --key P --key-id ID
 //	teegate token assemble --payload P --signature P...
 //	teegate serve --registry P --keyset P --revocation-registry P [flags]

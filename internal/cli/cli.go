@@ -42,7 +42,7 @@ Usage:
                 [--request-documents refuse|allow]
                 [--attest-policy <path> --attest-key <path>
                  --attest-key-id <id>] [--now-unix <seconds>]
-  teegate keygen --out <path>
+  teegate keygen [--from <path>] --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
   teegate attest verify --evidence <path> --payload <path> --policy <path>

@@ -47,6 +47,74 @@ func TestKeygen(t *testing.T) {
 	}
 }
 
+// keygen --from installs an existing key: from a file of any mode (a
+// Kubernetes Secret volume makes its files 0440 under fsGroup), to a new
+// file of mode 0600, printing only the public key. A file that holds no
+// key, or an --out already there, writes nothing.
+func TestKeygenFrom(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "secret.key")
+	first := runCLI(t, "", fixedClock(0), "keygen", "--out", src)
+	if first.exit != 0 {
+		t.Fatalf("keygen: %d %s", first.exit, first.stderr)
+	}
+	if err := os.Chmod(src, 0o440); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "key", "verifier.key")
+	if err := os.Mkdir(filepath.Dir(out), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", fixedClock(0), "keygen", "--from", src, "--out", out)
+	if r.exit != 0 || r.stdout != first.stdout {
+		t.Fatalf("keygen --from: exit %d, stdout %q, stderr %q; want the same public key %q", r.exit, r.stdout, r.stderr, first.stdout)
+	}
+	if info, err := os.Stat(out); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("installed key: %v, %v; want mode 0600", info, err)
+	}
+	if a, b := mustRead(t, src), mustRead(t, out); a != b {
+		t.Fatal("the installed key differs from its source")
+	}
+	if _, err := ReadSecretKey(out); err != nil {
+		t.Fatalf("the installed key is refused where it is used: %v", err)
+	}
+	junk := filepath.Join(dir, "junk.key")
+	if err := os.WriteFile(junk, []byte("not a key, and not to be repeated\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--from", junk, "--out", filepath.Join(dir, "j")}, "not a secp256k1 secret key"},
+		{[]string{"--from", filepath.Join(dir, "missing"), "--out", filepath.Join(dir, "m")}, "cannot read key file"},
+		{[]string{"--from", src, "--out", out}, "refusing to overwrite"},
+		{[]string{"--from", src, "--from", junk, "--out", filepath.Join(dir, "twice")}, "--from"},
+	} {
+		r := runCLI(t, "", fixedClock(0), append([]string{"keygen"}, tc.args...)...)
+		if r.exit != ExitError || !strings.Contains(r.stderr, tc.msg) || r.stdout != "" || strings.Contains(r.stderr, "not to be repeated") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, r.exit, r.stdout, r.stderr, tc.msg)
+		}
+	}
+	for _, name := range []string{"j", "m", "twice"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
+	if a, b := mustRead(t, src), mustRead(t, out); a != b {
+		t.Fatal("a refused keygen changed the installed key")
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 const issuePayload = `{"token_id":"t-1","operator_id":"op-1","signer_identifier":"s-1","tee_type":"sgx","measurement_digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","issued_at_unix":1000,"expires_at_unix":2000,"registry_snapshot_version":1,"verifier_key_ids":["k-a","k-b"],"token_revocation_epoch":0}`
 
 func TestTokenSignAndAssemble(t *testing.T) {

@@ -11,18 +11,31 @@ import (
 )
 
 // keygen writes a new verifier signing key to --out, readable by its owner
-// only, and prints the x-only public key for the keyset.
+// only, and prints the x-only public key for the keyset. With --from it
+// writes the key of that file instead: a key installed from where the
+// running user cannot keep it, such as a Kubernetes Secret volume, whose
+// files are root's and group-readable (docs/deploy.md). The mode of
+// --from is not checked, since the copy is the key file teegate uses and
+// checks; the key must parse, and is never printed.
 func keygen(args []string, stdout, stderr io.Writer) int {
 	a := Args{
-		Usage:    "Usage: teegate keygen --out <path>",
+		Usage:    "Usage: teegate keygen [--from <path>] --out <path>",
 		Required: []string{"--out"},
+		Optional: []string{"--from"},
 		NoNow:    true,
+		Once:     true,
 	}
 	if err := a.Parse(args); err != nil {
 		return a.Fail(stderr, err)
 	}
 	path := a.Values["--out"]
-	sk, err := admission.GenerateKey()
+	var sk *admission.SecretKey
+	var err error
+	if from, given := a.Values["--from"]; given {
+		sk, err = readKeyFile(from, false)
+	} else {
+		sk, err = admission.GenerateKey()
+	}
 	if err != nil {
 		return a.Fail(stderr, err)
 	}

@@ -71,6 +71,12 @@ func tokenSign(args []string, stdout, stderr io.Writer) int {
 // copied. The mode is checked on the open file, so the file read is the
 // file checked.
 func ReadSecretKey(path string) (*admission.SecretKey, error) {
+	return readKeyFile(path, true)
+}
+
+// readKeyFile reads the key file at path; private says whether a mode
+// that lets others read it is refused.
+func readKeyFile(path string, private bool) (*admission.SecretKey, error) {
 	// Looked at before it is opened: opening a FIFO would wait for a
 	// writer for ever. Then the open file must be the file looked at.
 	before, err := os.Stat(path)
@@ -92,7 +98,7 @@ func ReadSecretKey(path string) (*admission.SecretKey, error) {
 	if !info.Mode().IsRegular() || !os.SameFile(before, info) {
 		return nil, fmt.Errorf("key file %s changed while it was being read", path)
 	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+	if perm := info.Mode().Perm(); private && perm&0o077 != 0 {
 		return nil, fmt.Errorf("key file %s is accessible to other users (mode %04o); run chmod 600 %s", path, perm, path)
 	}
 	// A key file is one line; reading a little more than that bounds the
