@@ -86,8 +86,6 @@ func (e *causeError) Unwrap() []error { return []error{e.kind, e.cause} }
 // to the status and body of its answer.
 func (s *Service) response(err error, d decider) (int, apiError) {
 	var ct contentTypeError
-	var ce *causeError
-	errors.As(err, &ce)
 	switch {
 	case errors.As(err, &ct):
 		return http.StatusUnsupportedMediaType, apiError{Message: ct.Error()}
@@ -100,7 +98,7 @@ func (s *Service) response(err error, d decider) (int, apiError) {
 	case errors.Is(err, errBodyCut):
 		// Cut short, by a half-close or a broken connection: a 400, as
 		// documented, whether or not the client still listens.
-		return http.StatusBadRequest, apiError{Message: "the request body was cut short: " + ce.cause.Error() + "; it is not decided"}
+		return http.StatusBadRequest, apiError{Message: "the request body was cut short: " + causeOf(err) + "; it is not decided"}
 	case errors.Is(err, errClientClosed):
 		// Someone may still read the answer, and a handler that writes
 		// nothing answers 200, so it says so plainly, with nginx's 499.
@@ -116,10 +114,20 @@ func (s *Service) response(err error, d decider) (int, apiError) {
 	case errors.Is(err, errDecisionLog):
 		return http.StatusInternalServerError, apiError{Message: "the decision could not be recorded in the decision log, so none is given"}
 	case errors.Is(err, errBodyUnreadable):
-		return http.StatusBadRequest, apiError{Message: "cannot read the request body: " + ce.cause.Error()}
+		return http.StatusBadRequest, apiError{Message: "cannot read the request body: " + causeOf(err)}
 	default: // the body, decoded, is not a valid input
 		return http.StatusBadRequest, inputError(err)
 	}
+}
+
+// causeOf is what err's message repeats: the cause of a causeError, or
+// err itself for a sentinel that came without one.
+func causeOf(err error) string {
+	var ce *causeError
+	if errors.As(err, &ce) {
+		return ce.cause.Error()
+	}
+	return err.Error()
 }
 
 // fail answers a decision request that gets no decision because of err.

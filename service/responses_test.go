@@ -36,6 +36,7 @@ func TestResponseMapsEveryError(t *testing.T) {
 		{withCause(errUnserialisable, errors.New("x")), http.StatusInternalServerError, "could not be serialised"},
 		{errDecisionLog, http.StatusInternalServerError, "could not be recorded in the decision log"},
 		{withCause(errBodyUnreadable, errors.New("connection reset")), http.StatusBadRequest, "cannot read the request body: connection reset"},
+		{errBodyCut, http.StatusBadRequest, "cut short: the request body was cut short; it is not decided"}, // no cause: no panic
 		{input, http.StatusBadRequest, `invalid request body: member "/session_id": unknown member (at byte 7)`},
 		{fmt.Errorf("cohort too large"), http.StatusBadRequest, "invalid request body: cohort too large"},
 	} {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/gate"
 	"github.com/teegate/teegate/internal/clitest"
 )
 
@@ -299,7 +300,7 @@ func TestGateStaleDenylistFlag(t *testing.T) {
 	}{
 		{nil, 0, `"decision": "allow_with_warnings"`},
 		{[]string{"--stale-denylist", "mode"}, 0, `"decision": "allow_with_warnings"`},
-		{[]string{"--stale-denylist", "reject"}, 1, `"code": "service_denylist_stale_at_session_start"`},
+		{[]string{"--stale-denylist", "reject"}, 1, `"code": "` + string(gate.CodeDenylistStaleAtSessionStart) + `"`},
 		{[]string{"--stale-denylist", "Reject"}, 2, `--stale-denylist must be mode or reject`},
 	} {
 		r := runCLI(t, dir, nil, append(slices.Clone(args), tc.flag...)...)
@@ -310,7 +311,7 @@ func TestGateStaleDenylistFlag(t *testing.T) {
 		if r.exit != tc.exit || !strings.Contains(out, tc.out) {
 			t.Errorf("%v: exit %d, stdout %.300q, stderr %q; want exit %d and %q", tc.flag, r.exit, r.stdout, r.stderr, tc.exit, tc.out)
 		}
-		if tc.out == `"code": "service_denylist_stale_at_session_start"` && !strings.Contains(r.stdout, `"decision": "reject"`) {
+		if tc.exit == 1 && !strings.Contains(r.stdout, `"decision": "reject"`) {
 			t.Errorf("%v: %s", tc.flag, r.stdout)
 		}
 	}

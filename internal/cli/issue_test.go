@@ -78,6 +78,10 @@ func TestKeygenFrom(t *testing.T) {
 	if _, err := ReadSecretKey(out); err != nil {
 		t.Fatalf("the installed key is refused where it is used: %v", err)
 	}
+	huge := filepath.Join(dir, "huge.key") // a key's digits, and a megabyte more
+	if err := os.WriteFile(huge, []byte(strings.Repeat(strings.TrimSpace(mustRead(t, src)), 1<<14)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	junk := filepath.Join(dir, "junk.key")
 	if err := os.WriteFile(junk, []byte("not a key, and not to be repeated\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -90,13 +94,15 @@ func TestKeygenFrom(t *testing.T) {
 		{[]string{"--from", filepath.Join(dir, "missing"), "--out", filepath.Join(dir, "m")}, "cannot read key file"},
 		{[]string{"--from", src, "--out", out}, "refusing to overwrite"},
 		{[]string{"--from", src, "--from", junk, "--out", filepath.Join(dir, "twice")}, "--from"},
+		{[]string{"--from", dir, "--out", filepath.Join(dir, "d")}, "not a regular file"},
+		{[]string{"--from", huge, "--out", filepath.Join(dir, "h")}, "key file"},
 	} {
 		r := runCLI(t, "", fixedClock(0), append([]string{"keygen"}, tc.args...)...)
 		if r.exit != ExitError || !strings.Contains(r.stderr, tc.msg) || r.stdout != "" || strings.Contains(r.stderr, "not to be repeated") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, r.exit, r.stdout, r.stderr, tc.msg)
 		}
 	}
-	for _, name := range []string{"j", "m", "twice"} {
+	for _, name := range []string{"j", "m", "twice", "d", "h"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			t.Errorf("%s was written", name)
 		}

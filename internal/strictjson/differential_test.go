@@ -3,10 +3,11 @@ package strictjson
 import (
 	"errors"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // letter is a string type that decodes itself through UnmarshalText, as

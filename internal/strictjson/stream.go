@@ -233,13 +233,14 @@ func decodeReader(file string, r io.Reader, v any, required Required, window int
 	}
 	rv := reflect.ValueOf(v).Elem()
 	rv.SetZero()
+	pool := internPool(size)
 	d := decoder{
 		file:    file,
 		data:    make([]byte, 0, window),
-		strings: internPool(size).Get().(*internTable),
+		strings: pool.Get().(*internTable),
 		stream:  &stream{r: r, file: file, size: size, keep: -1, last: -1},
 	}
-	defer internPool(size).Put(d.strings)
+	defer pool.Put(d.strings)
 	err := d.document(rootOf(rv.Type(), required), rv)
 	if err != nil {
 		d.drain()
