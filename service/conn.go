@@ -43,27 +43,33 @@ func (c *conns) track(conn net.Conn, st http.ConnState) {
 	}
 }
 
-// closeIdle gives every idle connection a read deadline grace from now,
-// once: a request already on its way arrives within it and is answered
-// (with Connection: close), and a connection that stays quiet is closed
-// by its own server goroutine, with nothing unread, so its client sees a
-// clean close instead of a reset. It reports whether any connection is
-// still idle or new (not yet reading a request).
-func (c *conns) closeIdle(grace time.Duration, given map[net.Conn]bool) bool {
+// closeIdle gives every idle or new connection one read deadline, grace
+// after it was first seen so: a request already on its way arrives within
+// it and is answered (with Connection: close), and a connection that stays
+// quiet is closed by its own server goroutine, with nothing unread, so its
+// client sees a clean close instead of a reset. The deadline is set again
+// on every call until it passes, because net/http sets its own idle
+// deadline just after it reports a connection idle and would otherwise
+// undo ours. It reports whether any connection is still open: an active
+// one may yet answer keep-alive (its handler began before closing) and
+// come back idle.
+func (c *conns) closeIdle(now time.Time, grace time.Duration, until map[net.Conn]time.Time) (open bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	waiting := false
 	for conn, st := range c.state {
 		if st != http.StateIdle && st != http.StateNew {
 			continue
 		}
-		waiting = true
-		if !given[conn] {
-			given[conn] = true
-			conn.SetReadDeadline(time.Now().Add(grace))
+		d, ok := until[conn]
+		if !ok {
+			d = now.Add(grace)
+			until[conn] = d
+		}
+		if now.Before(d) {
+			conn.SetReadDeadline(d)
 		}
 	}
-	return waiting
+	return len(c.state) > 0
 }
 
 // closeWhenClosing makes every answer close its connection once the

@@ -442,17 +442,19 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	// connection, never reset on one. Then every answer closes its
 	// connection, and idle keep-alive connections get a short grace in
 	// which a request already sent is still answered; quiet ones close
-	// cleanly. Only then does http.Server.Shutdown close what is left.
+	// cleanly. This goes on until no connection is left, since one busy
+	// now may answer keep-alive and come back idle; only what is left
+	// when ShutdownTimeout runs out is closed by http.Server.Shutdown.
+	deadline := time.Now().Add(s.opts.ShutdownTimeout)
 	ln.Close()
 	serr := <-served
 	conns.closing.Store(true)
-	given := map[net.Conn]bool{}
+	until := map[net.Conn]time.Time{}
 	tick := time.NewTicker(10 * time.Millisecond)
-	for start := time.Now(); conns.closeIdle(s.idleCloseGrace, given) && time.Since(start) < 2*s.idleCloseGrace; {
-		<-tick.C
+	for now := time.Now(); conns.closeIdle(now, s.idleCloseGrace, until) && now.Before(deadline); now = <-tick.C {
 	}
 	tick.Stop()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
 	if !errors.Is(serr, net.ErrClosed) && !errors.Is(serr, http.ErrServerClosed) && err == nil {
