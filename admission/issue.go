@@ -98,6 +98,11 @@ func Sign(sk *SecretKey, payloadJSON, keyID string) (TokenSignature, error) {
 	return TokenSignature{VerifierKeyID: ident.Trim(keyID), SignatureHex: sig}, nil
 }
 
+// SignDigest makes a BIP-340 signature over a 32-byte digest, as hex:
+// what a governance approver does to a grant (package grant), whose
+// digest is its own.
+func (sk *SecretKey) SignDigest(digest [32]byte) (string, error) { return signDigest(sk, digest) }
+
 // signDigest makes a BIP-340 signature, as hex, with btcec's deterministic
 // nonce (RFC 6979 over the key and digest).
 func signDigest(sk *SecretKey, digest [32]byte) (string, error) {

@@ -81,7 +81,13 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 	}
 	checkShape(&b, s, e)
 	governance.CheckDenylistFreshness(&b, s.Denylist.RefreshedAtUnix, e, now, freshnessCodes)
-	capPercent := vendorCap(&b, s.VendorOutage, e.MaxSingleVendorSharePercent, now)
+	var capPercent uint64
+	var out map[string]bool // vendors out, under policy 2
+	if reg.Policy() == governance.Policy2 {
+		capPercent, out = outageCap(&b, reg, s.VendorOutageGrants, now)
+	} else {
+		capPercent = vendorCap(&b, s.VendorOutage, e.MaxSingleVendorSharePercent, now)
+	}
 	n := len(s.SelectedSigners)
 	c := cohortCheck{
 		b:             &b,
@@ -105,7 +111,7 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 			signers = append(signers, i)
 		}
 	}
-	c.vendorDiversity(uint64(n), capPercent)
+	c.vendorDiversity(uint64(n), capPercent, e.MaxSingleVendorSharePercent, out)
 	for len(signers) < b.Len() {
 		signers = append(signers, NoSigner)
 	}
@@ -321,11 +327,15 @@ func (c *cohortCheck) signer(sel *SelectedSigner) {
 // vendorDiversity reports every vendor whose share of the cohort exceeds
 // the cap. The share is floor(count * 100 / total), where total counts every
 // selected entry, skipped ones included, as in the reference.
-func (c *cohortCheck) vendorDiversity(total, vendorCap uint64) {
+func (c *cohortCheck) vendorDiversity(total, relaxedCap, policyCap uint64, out map[string]bool) {
 	if total == 0 {
 		return
 	}
 	for _, vendor := range slices.Sorted(maps.Keys(c.vendors)) {
+		vendorCap := relaxedCap
+		if out[vendor] {
+			vendorCap = policyCap // a vendor that is out is never relaxed
+		}
 		if share := sat.Mul(c.vendors[vendor], 100) / total; share > vendorCap {
 			c.b.Addf(CodeVendorDiversityCapExceeded, "vendor %q holds %d %% of the cohort (%d of %d signers); the cap is %d %%",
 				vendor, share, c.vendors[vendor], total, vendorCap)

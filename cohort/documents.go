@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/grant"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -24,6 +25,9 @@ type Session struct {
 	SelectedSigners []SelectedSigner `json:"selected_signers"`
 	Denylist        Denylist         `json:"denylist"`
 	VendorOutage    *VendorOutage    `json:"vendor_outage"` // nil: none declared
+	// VendorOutageGrants relax the vendor cap under policy 2, one step per
+	// grant; VendorOutage is then an input error. May be absent, not null.
+	VendorOutageGrants []grant.Grant `json:"vendor_outage_grants"`
 }
 
 // SelectedSigner is one signer of the cohort and its token snapshot.
@@ -65,7 +69,7 @@ type VendorOutage struct {
 
 // RegistryMembers are the registry members layer C reads, and therefore
 // requires; the rest of the registry schema may be absent.
-var RegistryMembers = governance.RequireMembers(
+var RegistryMembers = governance.RequireMembers(append([]string{
 	"/profile_status",
 	"/enforcement",
 	"/enforcement/attestation_max_age_seconds",
@@ -78,7 +82,7 @@ var RegistryMembers = governance.RequireMembers(
 	"/operators/*/signer_identifier",
 	"/operators/*/status",
 	"/operators/*/effective_from",
-)
+}, governance.GovernanceKeyMembers...)...)
 
 // sessionMembers are the session members that must be present; the
 // denylist's lists and epoch default when absent.
@@ -101,9 +105,30 @@ var sessionPaths = []string{
 	"/vendor_outage/declared_at_unix",
 	"/vendor_outage/relaxed_max_single_vendor_share_percent",
 	"/vendor_outage/expires_at_unix",
+	"/vendor_outage_grants/*/grant_json",
+	"/vendor_outage_grants/*/signatures",
+	"/vendor_outage_grants/*/signatures/*/approver_id",
+	"/vendor_outage_grants/*/signatures/*/signature_hex",
 }
 
 var sessionMembers = strictjson.Members(sessionPaths...)
+
+// ValidateSession completes a session's decoding once the registry is
+// known: the vendor-outage member of the other policy version is an input
+// error. Under policy 2 an outage the coordinator merely declares is
+// refused rather than ignored, so that no caller believes it counted.
+func ValidateSession(file string, reg *governance.Registry, outage *VendorOutage, grants []grant.Grant) error {
+	fail := func(member, msg string) error {
+		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/" + member, Offset: -1, Msg: msg}
+	}
+	switch {
+	case reg.Policy() == governance.Policy2 && outage != nil:
+		return fail("vendor_outage", "the registry is policy_version 2: a vendor outage is a governance grant (vendor_outage_grants), not a declaration")
+	case reg.Policy() == governance.Policy1 && len(grants) > 0: // an empty list relaxes nothing
+		return fail("vendor_outage_grants", "vendor_outage_grants belong to policy_version 2; the registry is policy 1")
+	}
+	return nil
+}
 
 // DecodeSession decodes a runtime session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {

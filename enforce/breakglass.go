@@ -24,39 +24,16 @@ func checkBreakGlass(b *decision.Builder, policy *governance.Enforcement, ctx *C
 	if current == "" {
 		b.Addf(CodeBreakGlassIncidentTicketMissing, "break_glass.incident_ticket is blank")
 	}
-	if bg.DeclaredAtUnix == 0 {
-		b.Addf(CodeBreakGlassDeclaredAtInvalid, "break_glass.declared_at_unix must be greater than 0")
-	}
-	if bg.DeclaredAtUnix > now {
-		b.Addf(CodeBreakGlassDeclaredInFuture, "the waiver is declared at %d, after now (%d)", bg.DeclaredAtUnix, now)
-	}
-	if bg.ExpiresAtUnix <= bg.DeclaredAtUnix {
-		b.Addf(CodeBreakGlassExpiryWindowInvalid, "the waiver expires at %d, not after its declaration at %d", bg.ExpiresAtUnix, bg.DeclaredAtUnix)
-	}
-	if bg.ExpiresAtUnix <= now {
-		b.Addf(CodeBreakGlassExpired, "the waiver expired at %d (now %d)", bg.ExpiresAtUnix, now)
-	}
+	checkWindow(b, policy, "break_glass", bg.DeclaredAtUnix, bg.ExpiresAtUnix, now)
 	policyTTL := policy.BreakGlassTTLSeconds
-	policyOK := policy.BreakGlassTTLValid() // MaxBreakGlassTTLSeconds is its ceiling
-	if !policyOK {
-		b.Addf(CodeBreakGlassTTLPolicyInvalid, "registry break_glass_ttl_seconds is %d, outside [1, %d]", policyTTL, MaxBreakGlassTTLSeconds)
-	}
-	if bg.ExpiresAtUnix > bg.DeclaredAtUnix {
-		ttl := bg.ExpiresAtUnix - bg.DeclaredAtUnix
-		if ttl > MaxBreakGlassTTLSeconds {
-			b.Addf(CodeBreakGlassTTLExceedsHardMax, "the waiver lasts %d s, above the hard maximum of %d s", ttl, MaxBreakGlassTTLSeconds)
-		}
-		if policyOK && ttl > policyTTL {
-			b.Addf(CodeBreakGlassTTLExceedsPolicy, "the waiver lasts %d s, above the policy's %d s", ttl, policyTTL)
-		}
-	}
+	policyOK := policy.BreakGlassTTLValid()
 	if bg.ApproverQuorumBps > governance.MaxBasisPoints {
 		b.Addf(CodeBreakGlassQuorumOutOfRange, "approver_quorum_bps is %d, above %d", bg.ApproverQuorumBps, governance.MaxBasisPoints)
 	}
 	if bg.ApproverQuorumBps < policy.BreakGlassQuorumBps {
 		b.Addf(CodeBreakGlassQuorumBelowRequired, "approver_quorum_bps is %d, below the required %d", bg.ApproverQuorumBps, policy.BreakGlassQuorumBps)
 	}
-	checkScope(b, bg, ctx.SelectedOperatorIDs)
+	checkScope(b, bg.ScopeOperatorIDs, ctx.SelectedOperatorIDs)
 
 	h := readHistory(b, ctx.BreakGlassHistory, current, now)
 	inferredNew := current != "" && !h.tickets[current]
@@ -99,12 +76,12 @@ func checkBreakGlass(b *decision.Builder, policy *governance.Enforcement, ctx *C
 }
 
 // checkScope requires a non-empty scope that names every selected operator.
-func checkScope(b *decision.Builder, bg *BreakGlass, selected []string) {
-	if len(bg.ScopeOperatorIDs) == 0 {
+func checkScope(b *decision.Builder, scopeIDs, selected []string) {
+	if len(scopeIDs) == 0 {
 		b.Addf(CodeBreakGlassScopeEmpty, "scope_operator_ids is empty")
 	}
 	scope := map[string]bool{}
-	for i, raw := range bg.ScopeOperatorIDs {
+	for i, raw := range scopeIDs {
 		if id := ident.Norm(raw); id == "" {
 			b.Addf(CodeBreakGlassScopeOperatorMissing, "scope_operator_ids[%d] is blank", i)
 		} else {

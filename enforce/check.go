@@ -84,16 +84,37 @@ const NotReemitted = -1
 // Layer D's own codes also start with "runtime_", so a reason's code
 // cannot tell the two apart.
 func CheckEnforcementAttributed(reg *governance.Registry, ctx *Context, now uint64) (d decision.Decision, origins []int) {
+	return Evaluate(reg, nil, ctx, now)
+}
+
+// Evaluate is CheckEnforcementAttributed with the governance audit log,
+// which a policy 2 registry needs: there a waiver is ctx.BreakGlassGrant,
+// in force only when the log records its activation, and the cap,
+// cooldown and reuse bound are computed from the log. A nil log has no
+// activations. Under policy 1 the log is not read, and under policy 2
+// ctx.BreakGlass and ctx.BreakGlassHistory, the coordinator's word, are
+// never read (ValidateContext refuses them as input errors).
+func Evaluate(reg *governance.Registry, log *governance.AuditLog, ctx *Context, now uint64) (d decision.Decision, origins []int) {
 	var blocking, warnings tier
 	mode, runtime := preCheck(&blocking.Builder, reg, ctx)
 	if blocking.Len() > 0 {
 		return decideTiered(now, &blocking, &warnings)
 	}
-	var bg decision.Builder
-	provided := ctx.BreakGlass != nil
-	valid := provided && checkBreakGlass(&bg, &reg.Enforcement, ctx, now)
-	invalid := provided && !valid
 	violation := runtime != decision.Allow
+	var bg decision.Builder
+	var provided, valid bool
+	var ticket string
+	switch {
+	case reg.Policy() == governance.Policy2:
+		if ctx.BreakGlassGrant != nil {
+			provided = true
+			ticket, valid = checkBreakGlassGrant(&bg, reg, log, ctx, violation, now)
+		}
+	case ctx.BreakGlass != nil:
+		provided, ticket = true, ctx.BreakGlass.IncidentTicket
+		valid = checkBreakGlass(&bg, &reg.Enforcement, ctx, now)
+	}
+	invalid := provided && !valid
 
 	// modeReason, blocked: the mode's reason for a violation, and whether
 	// it blocks; a valid waiver turns the block into a warning.
@@ -110,14 +131,14 @@ func CheckEnforcementAttributed(reg *governance.Registry, ctx *Context, now uint
 		case !ctx.CanarySession:
 			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryNonCanarySoftFallback, Detail: seen + "hard_enforcement_canary does not block non-canary sessions"}
 		case valid:
-			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryBreakGlassApplied, Detail: "a canary-session violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket}
+			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryBreakGlassApplied, Detail: "a canary-session violation is waived by break-glass incident " + ticket}
 		default:
 			modeReason = decision.Reason{Code: CodeHardEnforcementCanaryViolationBlocked, Detail: seen + "hard_enforcement_canary blocks it in a canary session without a valid break-glass"}
 			blocked = true
 		}
 	case ModeFullEnforcement:
 		if valid {
-			modeReason = decision.Reason{Code: CodeFullEnforcementBreakGlassApplied, Detail: "the violation is waived by break-glass incident " + ctx.BreakGlass.IncidentTicket}
+			modeReason = decision.Reason{Code: CodeFullEnforcementBreakGlassApplied, Detail: "the violation is waived by break-glass incident " + ticket}
 		} else {
 			modeReason = decision.Reason{Code: CodeFullEnforcementViolationBlocked, Detail: seen + "full_enforcement blocks it without a valid break-glass"}
 			blocked = true

@@ -7,6 +7,7 @@ package enforce
 import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/grant"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -23,6 +24,10 @@ type Context struct {
 	// BreakGlassHistory lists earlier activations; it may be absent (empty)
 	// but not null.
 	BreakGlassHistory []HistoryRecord `json:"break_glass_history"`
+	// BreakGlassGrant is the waiver under policy 2: signed by governance,
+	// with its quorum computed and its history taken from the audit log.
+	// BreakGlass and BreakGlassHistory are then input errors.
+	BreakGlassGrant *grant.Grant `json:"break_glass_grant"` // nil: no waiver
 }
 
 // RuntimeDecision is the layer C decision being enforced: a snapshot of
@@ -55,7 +60,7 @@ type HistoryRecord struct {
 
 // RegistryMembers are the registry members layer D reads, and therefore
 // requires; the rest of the registry schema may be absent.
-var RegistryMembers = governance.RequireMembers(
+var RegistryMembers = governance.RequireMembers(append([]string{
 	"/profile_status",
 	"/enforcement",
 	"/enforcement/break_glass_ttl_seconds",
@@ -63,7 +68,7 @@ var RegistryMembers = governance.RequireMembers(
 	"/enforcement/break_glass_cooldown_seconds",
 	"/enforcement/break_glass_scope",
 	"/enforcement/break_glass_quorum_bps",
-)
+}, governance.GovernanceKeyMembers...)...)
 
 // contextMembers are the context members that must be present; the
 // runtime reasons, the history and the activation hint default when absent.
@@ -84,7 +89,48 @@ var contextMembers = strictjson.Members(
 	"/break_glass/scope_operator_ids",
 	"/break_glass_history/*/incident_ticket",
 	"/break_glass_history/*/activated_at_unix",
+	"/break_glass_grant/grant_json",
+	"/break_glass_grant/signatures",
+	"/break_glass_grant/signatures/*/approver_id",
+	"/break_glass_grant/signatures/*/signature_hex",
 )
+
+// ValidateContext completes DecodeContext once the registry is known:
+// the members of the other policy version are input errors. Under policy
+// 2 a waiver that asserts its own quorum, or a history the coordinator
+// lists, is refused rather than ignored, so that no caller believes it
+// counted. An empty history asserts nothing and is accepted, as encoders
+// write an empty list for a nil one.
+func ValidateContext(file string, reg *governance.Registry, ctx *Context) error {
+	return validatePolicyMembers(file, reg, "", ctx.BreakGlass != nil, len(ctx.BreakGlassHistory) > 0, ctx.BreakGlassGrant != nil)
+}
+
+// validatePolicyMembers is ValidateContext for a document whose
+// enforcement members sit under prefix (the gate's session).
+func validatePolicyMembers(file string, reg *governance.Registry, prefix string, waiver, history, grant bool) error {
+	fail := func(member, msg string) error {
+		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: prefix + "/" + member, Offset: -1, Msg: msg}
+	}
+	if reg.Policy() == governance.Policy2 {
+		switch {
+		case waiver:
+			return fail("break_glass", "the registry is policy_version 2: a break-glass waiver is a governance grant (break_glass_grant), and break_glass asserts its own approver_quorum_bps")
+		case history:
+			return fail("break_glass_history", "the registry is policy_version 2: the break-glass history is the governance audit log's, not the session's")
+		}
+		return nil
+	}
+	if grant {
+		return fail("break_glass_grant", "break_glass_grant belongs to policy_version 2; the registry is policy 1")
+	}
+	return nil
+}
+
+// ValidateGateEnforcement is ValidateContext for the enforcement member of
+// a gate session.
+func ValidateGateEnforcement(file string, reg *governance.Registry, waiver *BreakGlass, history []HistoryRecord, g *grant.Grant) error {
+	return validatePolicyMembers(file, reg, "/enforcement", waiver != nil, len(history) > 0, g != nil)
+}
 
 // DecodeContext decodes an enforcement context strictly; file names it in
 // errors.

@@ -42,6 +42,12 @@ type Options struct {
 	// is CodeDenylistStaleAtSessionStart under LayerService. teegate serve
 	// turns it on; teegate gate with --stale-denylist reject.
 	RejectStaleDenylist bool
+	// AuditLog is the governance audit log, a governed document like the
+	// registry: under policy 2 a break-glass grant is in force only when
+	// the log records its activation, and the log's activations are the
+	// history its cap and cooldown count. nil: no activations. Policy 1
+	// does not read it.
+	AuditLog *governance.AuditLog
 }
 
 // Gate evaluates signing sessions against one registry, verifier keyset
@@ -55,11 +61,12 @@ type Gate struct {
 	verifier *admission.Verifier // nil when caching is off
 	workers  int
 	strict   bool // Options.RejectStaleDenylist
+	log      *governance.AuditLog
 }
 
 // New builds a Gate.
 func New(reg *governance.Registry, ks *admission.Keyset, rev *admission.RevocationRegistry, opts Options) *Gate {
-	g := &Gate{reg: reg, ks: ks, rev: rev, workers: opts.Workers, strict: opts.RejectStaleDenylist}
+	g := &Gate{reg: reg, ks: ks, rev: rev, workers: opts.Workers, strict: opts.RejectStaleDenylist, log: opts.AuditLog}
 	if g.workers <= 0 {
 		g.workers = runtime.GOMAXPROCS(0)
 	}
@@ -191,11 +198,12 @@ func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Res
 		EnforcementMode:     s.Enforcement.Mode,
 		BreakGlass:          s.Enforcement.BreakGlass,
 		BreakGlassHistory:   s.Enforcement.BreakGlassHistory,
+		BreakGlassGrant:     s.Enforcement.BreakGlassGrant,
 	}
 	for i := range s.SelectedSigners {
 		ec.SelectedOperatorIDs[i] = s.SelectedSigners[i].OperatorID
 	}
-	ed, origins := enforce.CheckEnforcementAttributed(g.reg, ec, now)
+	ed, origins := enforce.Evaluate(g.reg, g.log, ec, now)
 
 	res := Result{
 		Outcome:         ed.Outcome,
@@ -284,12 +292,13 @@ func (g *Gate) checkTokens(ctx context.Context, checker *admission.Checker, sign
 // verified payloads, and the denylist from the revocation registry.
 func (g *Gate) runtimeSession(s *Session, payloads []*admission.Payload, now uint64) *cohort.Session {
 	rs := &cohort.Session{
-		SessionID:       s.SessionID,
-		Phase:           s.Phase,
-		Threshold:       s.Threshold,
-		SelectedSigners: make([]cohort.SelectedSigner, len(s.SelectedSigners)),
-		VendorOutage:    s.VendorOutage,
-		Denylist:        Denylist(g.rev, now),
+		SessionID:          s.SessionID,
+		Phase:              s.Phase,
+		Threshold:          s.Threshold,
+		SelectedSigners:    make([]cohort.SelectedSigner, len(s.SelectedSigners)),
+		VendorOutage:       s.VendorOutage,
+		VendorOutageGrants: s.VendorOutageGrants,
+		Denylist:           Denylist(g.rev, now),
 	}
 	for i, sel := range s.SelectedSigners {
 		rs.SelectedSigners[i] = cohort.SelectedSigner{OperatorID: sel.OperatorID, SignerIdentifier: sel.SignerIdentifier, VendorID: sel.VendorID}

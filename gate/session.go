@@ -13,6 +13,8 @@ import (
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/enforce"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/grant"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -23,8 +25,11 @@ type Session struct {
 	Phase           string               `json:"phase"` // session_start or mid_session
 	Threshold       uint64               `json:"threshold"`
 	SelectedSigners []Signer             `json:"selected_signers"`
-	VendorOutage    *cohort.VendorOutage `json:"vendor_outage"` // nil: none declared
-	Enforcement     Enforcement          `json:"enforcement"`
+	VendorOutage    *cohort.VendorOutage `json:"vendor_outage"` // nil: none declared; policy 1
+	// VendorOutageGrants relax the vendor cap under policy 2; may be
+	// absent, not null.
+	VendorOutageGrants []grant.Grant `json:"vendor_outage_grants"`
+	Enforcement        Enforcement   `json:"enforcement"`
 }
 
 // Signer is one selected signer and the token it presented.
@@ -42,6 +47,8 @@ type Enforcement struct {
 	BreakGlass    *enforce.BreakGlass `json:"break_glass"` // nil: no waiver
 	// BreakGlassHistory may be absent (empty) but not null.
 	BreakGlassHistory []enforce.HistoryRecord `json:"break_glass_history"`
+	// BreakGlassGrant is the waiver under policy 2 (enforce.Context).
+	BreakGlassGrant *grant.Grant `json:"break_glass_grant"`
 }
 
 var sessionMembers = strictjson.Members(
@@ -71,7 +78,25 @@ var sessionMembers = strictjson.Members(
 	"/enforcement/break_glass/scope_operator_ids",
 	"/enforcement/break_glass_history/*/incident_ticket",
 	"/enforcement/break_glass_history/*/activated_at_unix",
+	"/vendor_outage_grants/*/grant_json",
+	"/vendor_outage_grants/*/signatures",
+	"/vendor_outage_grants/*/signatures/*/approver_id",
+	"/vendor_outage_grants/*/signatures/*/signature_hex",
+	"/enforcement/break_glass_grant/grant_json",
+	"/enforcement/break_glass_grant/signatures",
+	"/enforcement/break_glass_grant/signatures/*/approver_id",
+	"/enforcement/break_glass_grant/signatures/*/signature_hex",
 )
+
+// ValidateSession completes a session's decoding once the registry is
+// known: the members of the other policy version are input errors
+// (cohort.ValidateSession, enforce.ValidateContext).
+func ValidateSession(file string, reg *governance.Registry, s *Session) error {
+	if err := cohort.ValidateSession(file, reg, s.VendorOutage, s.VendorOutageGrants); err != nil {
+		return err
+	}
+	return enforce.ValidateGateEnforcement(file, reg, s.Enforcement.BreakGlass, s.Enforcement.BreakGlassHistory, s.Enforcement.BreakGlassGrant)
+}
 
 // DecodeSession decodes a gate session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {

@@ -29,6 +29,7 @@ func CheckRegistry(reg *Registry, log *AuditLog, now uint64) decision.Decision {
 	checkEnforcement(&b, &reg.Enforcement)
 	checkOperators(&b, reg.Operators, now)
 	checkActivationGate(&b, profile, reg.ActivationGate, &reg.Enforcement, now)
+	checkGovernanceKeys(&b, reg)
 	if log != nil {
 		checkAuditLog(&b, reg, log.Events, now)
 	}

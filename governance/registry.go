@@ -50,6 +50,12 @@ type Registry struct {
 	Enforcement    Enforcement     `json:"enforcement"`
 	Operators      []Operator      `json:"operators"`
 	ActivationGate *ActivationGate `json:"activation_gate"` // optional: a draft profile needs none
+	// PolicyVersion selects the rules: absent or 1, the reference's;
+	// 2, relaxations only on grants signed by GovernanceKeys (Policy).
+	PolicyVersion *uint64 `json:"policy_version"`
+	// GovernanceKeys are the keys of the governance approvers who sign
+	// grants; policy 2 only.
+	GovernanceKeys *[]GovernanceKey `json:"governance_keys"`
 }
 
 // Enforcement holds the registry-wide enforcement parameters.
@@ -218,12 +224,36 @@ func AnyOf(reqs ...Requirement) Requirement {
 // document in errors. Every member of the schema is known; the members that
 // req does not require may be absent, and then hold their zero value.
 func DecodeRegistry(file string, data []byte, req Requirement) (*Registry, error) {
-	return strictjson.DecodeNew[Registry](file, data, req.members)
+	return validated(file)(strictjson.DecodeNew[Registry](file, data, req.members))
 }
 
 // ReadRegistry is DecodeRegistry for a registry read from r: the same
 // checks and errors, holding a window of the document rather than all of
 // it (strictjson.DecodeReader).
 func ReadRegistry(file string, r io.Reader, req Requirement) (*Registry, error) {
-	return strictjson.DecodeNewReader[Registry](file, r, req.members)
+	return validated(file)(strictjson.DecodeNewReader[Registry](file, r, req.members))
+}
+
+// validated completes a registry's decoding with the rules of its policy
+// version, which the schema alone cannot say.
+func validated(file string) func(*Registry, error) (*Registry, error) {
+	return func(reg *Registry, err error) (*Registry, error) {
+		if err != nil {
+			return nil, err
+		}
+		if err := reg.validatePolicy(file); err != nil {
+			return nil, err
+		}
+		return reg, nil
+	}
+}
+
+// GovernanceKeyMembers are the members of a governance key, required of
+// every layer that verifies grants when the registry lists keys.
+var GovernanceKeyMembers = []string{
+	"/governance_keys/*/approver_id",
+	"/governance_keys/*/role",
+	"/governance_keys/*/pubkey_hex",
+	"/governance_keys/*/valid_from_unix",
+	"/governance_keys/*/valid_until_unix",
 }

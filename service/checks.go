@@ -31,7 +31,7 @@ var (
 	registryCheckMembers    = []string{string(DocRegistry), memberEvents}
 	tokenCheckMembers       = []string{string(DocRegistry), string(DocKeyset), memberToken, string(DocRevocationRegistry)}
 	runtimeCheckMembers     = []string{string(DocRegistry), memberSession}
-	enforcementCheckMembers = []string{string(DocRegistry), memberContext}
+	enforcementCheckMembers = []string{string(DocRegistry), memberContext, string(DocEvents)}
 )
 
 // checkBody is a check request: the documents it carries, and the
@@ -188,6 +188,9 @@ func (s *Service) checkRuntime(_ context.Context, body []byte, snap *snapshot, n
 	if err != nil {
 		return nil, err
 	}
+	if err := cohort.ValidateSession(requestFile, reg, session.VendorOutage, session.VendorOutageGrants); err != nil {
+		return nil, b.env[memberSession].Rebase(memberSession, err)
+	}
 	if err := s.cohortSize("/"+memberSession+"/selected_signers", len(session.SelectedSigners)); err != nil {
 		return nil, err
 	}
@@ -250,12 +253,23 @@ func (s *Service) checkEnforcement(_ context.Context, body []byte, snap *snapsho
 	if err != nil {
 		return nil, err
 	}
+	if err := enforce.ValidateContext(requestFile, reg, ctx); err != nil {
+		return nil, b.env[memberContext].Rebase(memberContext, err)
+	}
+	// The audit log is governed (policy 2 reads it): the service's own,
+	// unless the operator lets callers bring theirs.
+	log := snap.events
+	if _, brought := b.env[string(DocEvents)]; brought || reg.Policy() == governance.Policy2 {
+		if log, err = governed(b, DocEvents, snap.events, governance.DecodeAuditLog); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.cohortSize("/"+memberContext+"/selected_operator_ids", len(ctx.SelectedOperatorIDs)); err != nil {
 		return nil, err
 	}
 	// The runtime decision it enforces is the caller's word.
 	b.callerAsserted = true
-	d, origins := enforce.CheckEnforcementAttributed(reg, ctx, now)
+	d, origins := enforce.Evaluate(reg, log, ctx, now)
 	// The context has no phase, so it counts as a session start: no
 	// session starts on a stale denylist, whatever the caller's runtime
 	// decision says (gate.Options.RejectStaleDenylist, as in decideGate).
@@ -307,6 +321,9 @@ func (s *Service) decideGate(ctx context.Context, body []byte, snap *snapshot, n
 	if err := s.cohortSize("/selected_signers", len(session.SelectedSigners)); err != nil {
 		return nil, err
 	}
+	if err := gate.ValidateSession(requestFile, snap.registry, session); err != nil {
+		return nil, err
+	}
 	res, err := snap.gate.EvaluateContext(ctx, session, now)
 	if err != nil {
 		return nil, err
@@ -314,6 +331,9 @@ func (s *Service) decideGate(ctx context.Context, body []byte, snap *snapshot, n
 	answer := capSignerReasons(res)
 	m := &made{result: answer, outcome: res.Outcome, sessionID: session.SessionID,
 		used: []Document{DocRegistry, DocKeyset, DocRevocationRegistry}}
+	if snap.registry.Policy() == governance.Policy2 {
+		m.used = append(m.used, DocEvents)
+	}
 	for _, r := range answer.Reasons {
 		m.reasons = append(m.reasons, layerCode{layer: r.Layer, code: r.Code})
 	}

@@ -27,13 +27,17 @@ const (
 	DocRegistry           Document = "registry"
 	DocKeyset             Document = "keyset"
 	DocRevocationRegistry Document = "revocation_registry"
+	// DocEvents is the governance audit log, which a policy 2 registry
+	// needs (break-glass activations and their history); the service holds
+	// it when it is given one.
+	DocEvents Document = "events"
 	// DocAttestPolicy is the attestation policy of the verifier role; the
 	// service holds it only when that role is on.
 	DocAttestPolicy Document = "attest_policy"
 )
 
 // documents lists them in the order they are loaded and reported.
-var documents = [...]Document{DocRegistry, DocKeyset, DocRevocationRegistry, DocAttestPolicy}
+var documents = [...]Document{DocRegistry, DocKeyset, DocRevocationRegistry, DocAttestPolicy, DocEvents}
 
 // Paths name the files of the governed documents.
 type Paths struct {
@@ -42,6 +46,9 @@ type Paths struct {
 	RevocationRegistry string
 	// AttestPolicy is empty unless the verifier role is on.
 	AttestPolicy string
+	// Events is the governance audit log; empty for none, which a policy 2
+	// registry refuses.
+	Events string
 }
 
 func (p Paths) of(d Document) string {
@@ -54,13 +61,24 @@ func (p Paths) of(d Document) string {
 		return p.RevocationRegistry
 	case DocAttestPolicy:
 		return p.AttestPolicy
+	case DocEvents:
+		return p.Events
 	}
 	panic("unknown document " + d)
 }
 
 // held reports whether the service holds d: every document but the
-// attestation policy, which only the verifier role needs.
-func (p Paths) held(d Document) bool { return d != DocAttestPolicy || p.AttestPolicy != "" }
+// attestation policy, which only the verifier role needs, and the audit
+// log, which only policy 2 needs.
+func (p Paths) held(d Document) bool {
+	switch d {
+	case DocAttestPolicy:
+		return p.AttestPolicy != ""
+	case DocEvents:
+		return p.Events != ""
+	}
+	return true
+}
 
 // DocumentInfo identifies the version of a governed document in force, for
 // readiness reports, metrics and the decision log.
@@ -85,8 +103,10 @@ type snapshot struct {
 	revocation *admission.RevocationRegistry
 	// attestPolicy is nil unless the verifier role is on.
 	attestPolicy *attest.Policy
-	gate         *gate.Gate
-	info         [len(documents)]DocumentInfo
+	// events is nil unless Paths.Events is set.
+	events *governance.AuditLog
+	gate   *gate.Gate
+	info   [len(documents)]DocumentInfo
 }
 
 func (s *snapshot) infoOf(d Document) DocumentInfo {
@@ -129,6 +149,11 @@ type store struct {
 // errRegistryRejected marks a registry that decodes but that layer A
 // rejects: governance has not approved what it says.
 var errRegistryRejected = errors.New("layer A rejects the registry")
+
+// errNoAuditLog marks a policy 2 registry given to a service without an
+// audit log: no break-glass grant could ever be in force, and the refusal
+// says why rather than rejecting every waiver.
+var errNoAuditLog = errors.New("the registry is policy_version 2, whose break-glass grants and history come from the governance audit log; start the service with --events")
 
 // errRollback marks a document older than the one in force.
 var errRollback = errors.New("older than the document in force")
@@ -236,7 +261,11 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 	if !changed {
 		return nil, held, nil
 	}
-	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier, RejectStaleDenylist: true})
+	if next.registry.Policy() == governance.Policy2 && next.events == nil {
+		return nil, nil, fmt.Errorf("%s: %w", st.paths.Registry, errNoAuditLog)
+	}
+	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier,
+		RejectStaleDenylist: true, AuditLog: next.events})
 	return next, held, nil
 }
 
@@ -263,6 +292,8 @@ func (s *snapshot) decode(d Document, path string, data []byte, now time.Time) e
 		s.revocation, err = admission.DecodeRevocationRegistry(path, data)
 	case DocAttestPolicy:
 		s.attestPolicy, err = attest.DecodePolicy(path, data)
+	case DocEvents:
+		s.events, err = governance.DecodeAuditLog(path, data)
 	}
 	return err
 }
@@ -296,6 +327,18 @@ func notRolledBack(d Document, path string, old, next *snapshot) error {
 	case DocKeyset:
 		if next.keyset.KeysetVersion < old.keyset.KeysetVersion {
 			return fmt.Errorf("%s: %w: keyset_version %d is below %d", path, errRollback, next.keyset.KeysetVersion, old.keyset.KeysetVersion)
+		}
+	case DocEvents:
+		// The log only grows: an older copy would drop a break_glass_expire
+		// event and bring an ended waiver back.
+		n, o := next.events.Events, old.events.Events
+		if len(n) < len(o) {
+			return fmt.Errorf("%s: %w: %d events, fewer than the %d in force", path, errRollback, len(n), len(o))
+		}
+		for i := range o {
+			if n[i].EventID != o[i].EventID {
+				return fmt.Errorf("%s: %w: event %d is %q, where the log in force has %q; the log may only grow", path, errRollback, i, n[i].EventID, o[i].EventID)
+			}
 		}
 	case DocRevocationRegistry:
 		n, o := next.revocation, old.revocation

@@ -508,6 +508,8 @@ type DocumentSet struct {
 	RevocationRegistry DocumentInfo `json:"revocation_registry"`
 	// AttestPolicy is present when the verifier role is on.
 	AttestPolicy *DocumentInfo `json:"attest_policy,omitzero"`
+	// Events is present when the service holds an audit log.
+	Events *DocumentInfo `json:"events,omitzero"`
 }
 
 // readiness says whether the service may be sent sessions to admit. It is
@@ -530,6 +532,9 @@ func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
 	}
 	if snap.attestPolicy != nil {
 		r.Documents.AttestPolicy = &snap.info[3]
+	}
+	if snap.events != nil {
+		r.Documents.Events = &snap.info[4]
 	}
 	if now.Unix() < 0 {
 		r.Ready = false

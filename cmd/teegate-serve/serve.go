@@ -23,7 +23,7 @@ import (
 // expose it, behind whatever authentication the deployment provides.
 const defaultListen = "127.0.0.1:8340"
 
-const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--decision-log-timeout <duration>] [--reload-interval <duration>] [--max-concurrent <n>] [--max-signers <n>] [--decision-timeout <duration>] [--drain-delay <duration>] [--request-documents refuse|allow] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
+const serveUsage = "Usage: teegate serve --registry <path> --keyset <path> --revocation-registry <path> [--listen <host:port>] [--decision-log <path>|-] [--decision-log-timeout <duration>] [--reload-interval <duration>] [--max-concurrent <n>] [--max-signers <n>] [--decision-timeout <duration>] [--drain-delay <duration>] [--request-documents refuse|allow] [--events <path>] [--attest-policy <path> --attest-key <path> --attest-key-id <id>] [--now-unix <seconds>]"
 
 // opsLogTimeout bounds each write of the operational log to stderr; a
 // line that takes longer is dropped rather than hang the service.
@@ -49,7 +49,7 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 		Usage:    serveUsage,
 		Required: []string{"--registry", "--keyset", "--revocation-registry"},
 		Optional: []string{"--listen", "--decision-log", "--decision-log-timeout", "--reload-interval", "--max-concurrent", "--max-signers", "--decision-timeout", "--drain-delay", "--request-documents",
-			"--attest-policy", "--attest-key", "--attest-key-id"},
+			"--events", "--attest-policy", "--attest-key", "--attest-key-id"},
 	}
 	if err := a.Parse(args); err != nil {
 		return a.Fail(stderr, err)
@@ -70,7 +70,7 @@ func serve(args []string, stdout, stderr io.Writer, clock func() time.Time) int 
 	log := slog.New(slog.NewTextHandler(bounded.New(stderr, opsLogTimeout), nil))
 	opts := service.Options{
 		Paths: service.Paths{Registry: a.Values["--registry"], Keyset: a.Values["--keyset"],
-			RevocationRegistry: a.Values["--revocation-registry"]},
+			RevocationRegistry: a.Values["--revocation-registry"], Events: a.Values["--events"]},
 		Clock: clock,
 		Log:   log,
 	}

@@ -24,6 +24,10 @@ type Check struct {
 	// flags no Document names) before any document is read; an error is a
 	// usage error.
 	Settings func(values map[string]string) error
+	// Validate, if set, checks the documents against one another once all
+	// are decoded (the members of a policy version the registry does not
+	// have); an error is an input error.
+	Validate func() error
 }
 
 // Document is one input file: the flag that names it and the decoder that
@@ -73,6 +77,11 @@ func (c Check) Run(args []string, stdout, stderr io.Writer, clock func() time.Ti
 	}
 	if err := c.load(a.Values); err != nil {
 		return a.Fail(stderr, err)
+	}
+	if c.Validate != nil {
+		if err := c.Validate(); err != nil {
+			return a.Fail(stderr, err)
+		}
 	}
 	now, err := a.Now(clock)
 	if err != nil {

@@ -10,19 +10,27 @@ import (
 
 func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	var (
-		reg *governance.Registry
-		ctx *enforce.Context
+		reg  *governance.Registry
+		ctx  *enforce.Context
+		log  *governance.AuditLog
+		path string
 	)
 	return Check{
-		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]",
+		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--events <path>] [--now-unix <seconds>]",
 		Required: []string{"--registry", "--context"},
+		Optional: []string{"--events"}, // read under policy 2: the break-glass history
 		Docs: []Document{
 			Streamed("--registry", func(p string, r io.Reader) (err error) {
 				reg, err = governance.ReadRegistry(p, r, enforce.RegistryMembers)
 				return
 			}),
-			Whole("--context", func(p string, d []byte) (err error) { ctx, err = enforce.DecodeContext(p, d); return }),
+			Whole("--context", func(p string, d []byte) (err error) { path = p; ctx, err = enforce.DecodeContext(p, d); return }),
+			Streamed("--events", func(p string, r io.Reader) (err error) { log, err = governance.ReadAuditLog(p, r); return }),
 		},
-		Decide: func(now uint64) Result { return enforce.CheckEnforcement(reg, ctx, now) },
+		Validate: func() error { return enforce.ValidateContext(path, reg, ctx) },
+		Decide: func(now uint64) Result {
+			d, _ := enforce.Evaluate(reg, log, ctx, now)
+			return d
+		},
 	}.Run(args, stdout, stderr, clock)
 }

@@ -12,6 +12,7 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 	var (
 		reg     *governance.Registry
 		session *cohort.Session
+		path    string
 	)
 	return Check{
 		Usage:    "Usage: teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]",
@@ -21,7 +22,10 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 				reg, err = governance.ReadRegistry(p, r, cohort.RegistryMembers)
 				return
 			}),
-			Streamed("--session", func(p string, r io.Reader) (err error) { session, err = cohort.ReadSession(p, r); return }),
+			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = cohort.ReadSession(p, r); return }),
+		},
+		Validate: func() error {
+			return cohort.ValidateSession(path, reg, session.VendorOutage, session.VendorOutageGrants)
 		},
 		Decide: func(now uint64) Result { return cohort.CheckRuntime(reg, session, now) },
 	}.Run(args, stdout, stderr, clock)

@@ -31,20 +31,24 @@ Usage:
   teegate check token --registry <path> --keyset <path> --token <path>
                       --revocation-registry <path> [--now-unix <seconds>]
   teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]
-  teegate check enforcement --registry <path> --context <path> [--now-unix <seconds>]
+  teegate check enforcement --registry <path> --context <path> [--events <path>]
+                            [--now-unix <seconds>]
   teegate gate --registry <path> --keyset <path> --revocation-registry <path>
-               --session <path> [--stale-denylist mode|reject] [--now-unix <seconds>]
+               --session <path> [--events <path>] [--stale-denylist mode|reject]
+               [--now-unix <seconds>]
   teegate serve --registry <path> --keyset <path> --revocation-registry <path>
                 [--listen <host:port>] [--decision-log <path>|-]
                 [--decision-log-timeout <duration>] [--reload-interval <duration>]
                 [--max-concurrent <n>] [--max-signers <n>]
                 [--decision-timeout <duration>] [--drain-delay <duration>]
-                [--request-documents refuse|allow]
+                [--request-documents refuse|allow] [--events <path>]
                 [--attest-policy <path> --attest-key <path>
                  --attest-key-id <id>] [--now-unix <seconds>]
   teegate keygen [--from <path>] --out <path>
   teegate token sign --payload <path> --key <path> --key-id <id>
   teegate token assemble --payload <path> --signature <path>...
+  teegate grant sign --grant <path> --key <path> --approver-id <id>
+  teegate grant assemble --grant <path> --signature <path>...
   teegate attest verify --evidence <path> --payload <path> --policy <path>
                         --registry <path> [--now-unix <seconds>]
   teegate attest sign --evidence <path> --payload <path> --policy <path>
@@ -60,7 +64,8 @@ allow_with_warnings), 1 (reject) or 2 (usage or input error, explained on
 stderr). serve answers the gate and the checks over HTTP (docs/serve.md)
 until SIGINT or SIGTERM, and reloads its documents on SIGHUP. keygen
 prints the new key's public key; token sign prints a signature entry and
-token assemble the token artifact, each exiting 0, or 2 with the reason on
+token assemble the token artifact, grant sign and grant assemble the
+same for a governance grant (policy 2, docs/policy-v2.md), each exiting 0, or 2 with the reason on
 stderr. attest verify checks TEE evidence for a payload and prints a
 decision; attest sign prints the signature entry only when it allows, and
 the decision (exit 1) otherwise; attest measure prints the measurement
@@ -96,6 +101,8 @@ func Run(args []string, stdout, stderr io.Writer, clock func() time.Time, heavy 
 		return keygen(args[1:], stdout, stderr)
 	case "token":
 		return token(args[1:], stdout, stderr)
+	case "grant":
+		return grantCommand(args[1:], stdout, stderr)
 	case "gate":
 		return gateCommand(args[1:], stdout, stderr, clock)
 	case "serve", "attest":

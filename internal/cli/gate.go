@@ -18,11 +18,12 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		rev     *admission.RevocationRegistry
 		session *gate.Session
 		opts    gate.Options
+		path    string
 	)
 	return Check{
-		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--stale-denylist mode|reject] [--now-unix <seconds>]",
+		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--events <path>] [--stale-denylist mode|reject] [--now-unix <seconds>]",
 		Required: []string{"--registry", "--keyset", "--revocation-registry", "--session"},
-		Optional: []string{"--stale-denylist"},
+		Optional: []string{"--events", "--stale-denylist"},
 		Settings: func(values map[string]string) error {
 			// mode (the default): a stale denylist is a layer C violation,
 			// enforced as the session's mode says; reject: no session starts
@@ -43,8 +44,11 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 			}),
 			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }),
 			Whole("--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }),
-			Streamed("--session", func(p string, r io.Reader) (err error) { session, err = gate.ReadSession(p, r); return }),
+			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = gate.ReadSession(p, r); return }),
+			// Read under policy 2: break-glass activations and history.
+			Streamed("--events", func(p string, r io.Reader) (err error) { opts.AuditLog, err = governance.ReadAuditLog(p, r); return }),
 		},
+		Validate: func() error { return gate.ValidateSession(path, reg, session) },
 		Decide: func(now uint64) Result {
 			// The cache pays off within one session too: a token presented twice
 			// is verified once.

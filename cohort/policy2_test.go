@@ -1,0 +1,133 @@
+package cohort
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/governance"
+	"github.com/teegate/teegate/grant"
+	. "github.com/teegate/teegate/internal/granttest"
+)
+
+// policy2Inputs is validInputs under policy 2, with intel holding 60 % of
+// the cohort (three of five) against a 40 % cap.
+func policy2Inputs() (*governance.Registry, *Session) {
+	reg, s := validInputs()
+	reg.Enforcement.BreakGlassQuorumBps = 6700
+	Policy2(reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
+	s.SelectedSigners[2].VendorID = "intel"
+	return reg, s
+}
+
+// outageGrant is a grant, signed by all three approvers, that amd is out.
+func outageGrant(t *testing.T, id string, declared, expires, relaxed uint64) grant.Grant {
+	return *Signed(t, VendorOutageText(id, "amd", declared, expires, relaxed), Alice, Bob, Carol)
+}
+
+type grantCase struct {
+	name   string
+	grants func(t *testing.T) []grant.Grant
+	want   []decision.Code
+}
+
+var outageGrantCases = []grantCase{
+	{"no grant: the policy cap", func(*testing.T) []grant.Grant { return nil }, codes{CodeVendorDiversityCapExceeded}},
+	{"one step to 50 is not enough", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50)}
+	}, codes{CodeVendorDiversityCapExceeded}},
+	{"a jump from 40 to 60", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow+3600, 60)}
+	}, codes{CodeVendorOutageGrantStepInvalid, CodeVendorDiversityCapExceeded}},
+	{"two steps, the second declared while the first is in force", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-2", testNow-1800, testNow+3600, 60), outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50)}
+	}, nil},
+	{"the first step expired since: the second stands", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-21000, testNow-100, 50), outageGrant(t, "VO-2", testNow-1000, testNow+1000, 60)}
+	}, nil},
+	{"a second step declared after the first expired", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-25000, testNow-3600, 50), outageGrant(t, "VO-2", testNow-1800, testNow+1800, 60)}
+	}, codes{CodeVendorOutageGrantStepInvalid, CodeVendorDiversityCapExceeded}},
+	{"no step above 60", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50), outageGrant(t, "VO-2", testNow-1800, testNow+3600, 60),
+			outageGrant(t, "VO-3", testNow-900, testNow+3600, 70)}
+	}, codes{CodeVendorOutageGrantStepInvalid}},
+	{"the vendor that is out keeps the policy cap", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{*Signed(t, VendorOutageText("VO-1", "Intel", testNow-3600, testNow+3600, 50), Alice, Bob, Carol),
+			*Signed(t, VendorOutageText("VO-2", "intel", testNow-1800, testNow+3600, 60), Alice, Bob, Carol)}
+	}, codes{CodeVendorDiversityCapExceeded}},
+	{"longer than six hours", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow-3600+MaxOutageRelaxationSeconds+1, 50)}
+	}, codes{CodeVendorOutageRelaxationTTLExceedsMaximum, CodeVendorDiversityCapExceeded}},
+	{"declared in the future", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow+1, testNow+3600, 50)}
+	}, codes{CodeVendorOutageDeclaredInFuture, CodeVendorDiversityCapExceeded}},
+	{"declared at 0", func(t *testing.T) []grant.Grant { return []grant.Grant{outageGrant(t, "VO-1", 0, testNow+3600, 50)} },
+		codes{CodeVendorOutageDeclaredAtInvalid, CodeVendorDiversityCapExceeded}},
+	{"expiring before its declaration", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-60, testNow-61, 50)}
+	}, codes{CodeVendorOutageExpiryWindowInvalid, CodeVendorDiversityCapExceeded}},
+	{"no vendor", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{*Signed(t, VendorOutageText("VO-1", " ", testNow-3600, testNow+3600, 50), Alice, Bob, Carol)}
+	}, codes{CodeVendorOutageGrantVendorMissing, CodeVendorDiversityCapExceeded}},
+	{"two of three approvers", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50),
+			*Signed(t, VendorOutageText("VO-2", "amd", testNow-1800, testNow+3600, 60), Alice, Bob)}
+	}, codes{grant.CodeGrantQuorumBelowRequired, CodeVendorDiversityCapExceeded}},
+}
+
+func TestPolicy2VendorOutageGrants(t *testing.T) {
+	for _, tc := range outageGrantCases {
+		t.Run(tc.name, func(t *testing.T) {
+			reg, s := policy2Inputs()
+			s.VendorOutageGrants = tc.grants(t)
+			if err := ValidateSession("s.json", reg, s.VendorOutage, s.VendorOutageGrants); err != nil {
+				t.Fatal(err)
+			}
+			d := CheckRuntime(reg, s, testNow)
+			if got := d.Codes(); !slices.Equal(got, tc.want) {
+				t.Fatalf("codes %v, want %v\n%v", got, tc.want, d.Reasons)
+			}
+		})
+	}
+}
+
+// Under policy 2 the session's own declaration is never read, even by a
+// caller that skipped ValidateSession; under policy 1 grants are not.
+func TestPolicy2NeverReadsADeclaredOutage(t *testing.T) {
+	reg, s := policy2Inputs()
+	s.VendorOutage = &VendorOutage{Declared: true, DeclaredAtUnix: testNow - 60, RelaxedMaxSingleVendorSharePercent: 60, ExpiresAtUnix: testNow + 60}
+	if got := CheckRuntime(reg, s, testNow).Codes(); !slices.Equal(got, codes{CodeVendorDiversityCapExceeded}) {
+		t.Fatalf("policy 2 read the declaration: %v", got)
+	}
+	reg1, s1 := validInputs()
+	s1.SelectedSigners[2].VendorID = "intel"
+	s1.VendorOutageGrants = []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50), outageGrant(t, "VO-2", testNow-1800, testNow+3600, 60)}
+	if got := CheckRuntime(reg1, s1, testNow).Codes(); !slices.Equal(got, codes{CodeVendorDiversityCapExceeded}) {
+		t.Fatalf("policy 1 read the grants: %v", got)
+	}
+}
+
+func TestValidateSession(t *testing.T) {
+	reg, _ := policy2Inputs()
+	reg1, _ := validInputs()
+	g := []grant.Grant{outageGrant(t, "VO-1", 1, 2, 50)}
+	for _, tc := range []struct {
+		name   string
+		reg    *governance.Registry
+		outage *VendorOutage
+		grants []grant.Grant
+		msg    string
+	}{
+		{"policy 2 and a declaration", reg, outage(), nil, `member "/vendor_outage": the registry is policy_version 2`},
+		{"policy 2 and grants", reg, nil, g, ""},
+		{"policy 1 and grants", reg1, nil, g, `member "/vendor_outage_grants": vendor_outage_grants belong to policy_version 2`},
+		{"policy 1 and an empty list", reg1, outage(), []grant.Grant{}, ""},
+	} {
+		err := ValidateSession("s.json", tc.reg, tc.outage, tc.grants)
+		if (tc.msg == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.msg)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.msg)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+// Package grant holds governance grants, the signed artifacts by which
+// policy 2 relaxes a rule: a break-glass waiver (layer D) or a vendor
+// outage (layer C). A grant is shaped like an admission token: its text, a
+// JSON object signed as the text itself, and BIP-340 signatures by
+// governance approvers, whose keys the registry lists. Its quorum is
+// computed here from those signatures, never asserted by the session that
+// carries it.
+//
+// Check verifies (signatures, quorum, the text's shape); the layers that
+// read a grant validate what it says against their own rules. Sign and
+// Assemble are the issuing side, for approvers.
+package grant
+
+import (
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/strictjson"
+)
+
+// Kind is what a grant relaxes.
+type Kind string
+
+const (
+	// KindBreakGlass waives named violations for named operators while an
+	// incident lasts (layer D).
+	KindBreakGlass Kind = "break_glass"
+	// KindVendorOutage raises the single-vendor cap by one step while a
+	// TEE vendor is out (layer C).
+	KindVendorOutage Kind = "vendor_outage"
+)
+
+// MaxSignatures bounds a grant's signatures, and so the verifications it
+// costs: a governance body has a handful of approvers, each with a key or
+// two during a rotation.
+const MaxSignatures = 32
+
+// Grant is the artifact: the text as the approvers signed it, and their
+// signatures.
+type Grant struct {
+	GrantJSON  string      `json:"grant_json"`
+	Signatures []Signature `json:"signatures"`
+}
+
+// Signature is one approver's BIP-340 signature over the grant text. It
+// names the approver, not the key: an approver is counted once, under
+// whichever of its keys the signature verifies.
+type Signature struct {
+	ApproverID   string `json:"approver_id"`
+	SignatureHex string `json:"signature_hex"`
+}
+
+// Text is what a grant says. The members after ExpiresAtUnix belong to one
+// kind each: a grant must carry all of its kind's and none of the other's.
+type Text struct {
+	GrantID        string `json:"grant_id"`
+	Kind           Kind   `json:"kind"`
+	DeclaredAtUnix uint64 `json:"declared_at_unix"`
+	ExpiresAtUnix  uint64 `json:"expires_at_unix"`
+
+	// break_glass
+	IncidentTicket   *string   `json:"incident_ticket,omitzero"`
+	ScopeOperatorIDs *[]string `json:"scope_operator_ids,omitzero"`
+	// WaivedCodes are the reason codes of the violations the grant waives,
+	// as the runtime decision states them (without layer D's "runtime_").
+	WaivedCodes *[]string `json:"waived_codes,omitzero"`
+
+	// vendor_outage
+	VendorID                           *string `json:"vendor_id,omitzero"` // the vendor that is out
+	RelaxedMaxSingleVendorSharePercent *uint64 `json:"relaxed_max_single_vendor_share_percent,omitzero"`
+}
+
+// Digest is the 32-byte message every approver signs: SHA-256 of the
+// grant text after trimming, as an admission token's payload is signed.
+func Digest(grantJSON string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(ident.Trim(grantJSON)))
+}
+
+// DecodeText decodes a grant text strictly and checks that its members are
+// those of its kind. The name in errors is "grant_json", the member that
+// carries it.
+func DecodeText(grantJSON string) (*Text, error) {
+	t, err := strictjson.DecodeNew[Text]("grant_json", []byte(ident.Trim(grantJSON)), nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkKind(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Text) checkKind() error {
+	bg := map[string]bool{"incident_ticket": t.IncidentTicket != nil, "scope_operator_ids": t.ScopeOperatorIDs != nil, "waived_codes": t.WaivedCodes != nil}
+	vo := map[string]bool{"vendor_id": t.VendorID != nil, "relaxed_max_single_vendor_share_percent": t.RelaxedMaxSingleVendorSharePercent != nil}
+	var own, other map[string]bool
+	var ownNames, otherNames []string
+	switch t.Kind {
+	case KindBreakGlass:
+		own, other = bg, vo
+		ownNames, otherNames = []string{"incident_ticket", "scope_operator_ids", "waived_codes"}, []string{"vendor_id", "relaxed_max_single_vendor_share_percent"}
+	case KindVendorOutage:
+		own, other = vo, bg
+		ownNames, otherNames = []string{"vendor_id", "relaxed_max_single_vendor_share_percent"}, []string{"incident_ticket", "scope_operator_ids", "waived_codes"}
+	default:
+		return textError("/kind", fmt.Sprintf("kind %q is not %s or %s", t.Kind, KindBreakGlass, KindVendorOutage))
+	}
+	for _, m := range ownNames {
+		if !own[m] {
+			return textError("/"+m, fmt.Sprintf("a %s grant needs %s", t.Kind, m))
+		}
+	}
+	for _, m := range otherNames {
+		if other[m] {
+			return textError("/"+m, fmt.Sprintf("%s is not a member of a %s grant", m, t.Kind))
+		}
+	}
+	return nil
+}
+
+func textError(pointer, msg string) error {
+	return &strictjson.Error{Op: strictjson.OpParse, File: "grant_json", Pointer: pointer, Offset: -1, Msg: msg}
+}
+
+// Decode decodes a grant artifact strictly; file names it in errors. The
+// text inside stays a string: Check decodes and judges it.
+func Decode(file string, data []byte) (*Grant, error) {
+	return strictjson.DecodeNew[Grant](file, data, nil)
+}
+
+// DecodeSignature decodes one signature entry, as grant sign prints it.
+func DecodeSignature(file string, data []byte) (*Signature, error) {
+	return strictjson.DecodeNew[Signature](file, data, nil)
+}

@@ -1,0 +1,73 @@
+package grant
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/internal/ident"
+)
+
+// ErrIssue marks a request the issuing tools refuse: signing or assembling
+// it would only produce a grant that Check rejects.
+var ErrIssue = errors.New("cannot issue")
+
+// Sign makes approverID's signature over a grant text. The text must
+// decode strictly and be of a known kind: an approver should never sign
+// what it cannot read.
+func Sign(sk *admission.SecretKey, grantJSON, approverID string) (Signature, error) {
+	if _, err := decodeForIssue(grantJSON); err != nil {
+		return Signature{}, err
+	}
+	if ident.Blank(approverID) {
+		return Signature{}, fmt.Errorf("%w: the approver id is empty", ErrIssue)
+	}
+	sig, err := sk.SignDigest(Digest(grantJSON))
+	if err != nil {
+		return Signature{}, err
+	}
+	return Signature{ApproverID: ident.Trim(approverID), SignatureHex: sig}, nil
+}
+
+// Assemble builds the grant artifact from its text and the approvers'
+// signatures. grant_json holds the text exactly as it was signed (the
+// trimmed text). Each signature must name an approver and be 64 bytes of
+// hex, and no signature may appear twice. Assemble has no registry, so it
+// cannot verify signatures; Check does.
+func Assemble(grantJSON string, sigs []Signature) (*Grant, error) {
+	if _, err := decodeForIssue(grantJSON); err != nil {
+		return nil, err
+	}
+	if len(sigs) == 0 {
+		return nil, fmt.Errorf("%w: no signatures", ErrIssue)
+	}
+	if len(sigs) > MaxSignatures {
+		return nil, fmt.Errorf("%w: %d signatures, above the limit of %d", ErrIssue, len(sigs), MaxSignatures)
+	}
+	seen := map[[64]byte]bool{}
+	for _, s := range sigs {
+		if ident.Blank(s.ApproverID) {
+			return nil, fmt.Errorf("%w: a signature has an empty approver_id", ErrIssue)
+		}
+		sig, ok := decodeSignature(s.SignatureHex)
+		if !ok {
+			return nil, fmt.Errorf("%w: the signature of approver %q is not 64 bytes of hex", ErrIssue, s.ApproverID)
+		}
+		if seen[*sig] {
+			return nil, fmt.Errorf("%w: the signature of approver %q is given twice", ErrIssue, s.ApproverID)
+		}
+		seen[*sig] = true
+	}
+	return &Grant{GrantJSON: ident.Trim(grantJSON), Signatures: sigs}, nil
+}
+
+func decodeForIssue(grantJSON string) (*Text, error) {
+	if ident.Blank(grantJSON) {
+		return nil, fmt.Errorf("%w: the grant text is empty", ErrIssue)
+	}
+	t, err := DecodeText(grantJSON)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the grant text does not decode: %w", ErrIssue, err)
+	}
+	return t, nil
+}
