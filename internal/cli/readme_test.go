@@ -102,3 +102,25 @@ func TestReadmeServe(t *testing.T) {
 		}
 	}
 }
+
+// The README's policy 2 walk-through: the gate blocks the session, layer A
+// allows the policy 2 registry with its log, and the signed, activated
+// grant lets the session through with warnings.
+func TestReadmeGrantWalkthrough(t *testing.T) {
+	out := runReadmeBlock(t, "grant-walkthrough", nil)
+	blocked := strings.Index(out, "blocked (exit 1)")
+	if blocked < 0 {
+		t.Fatalf("the session was not blocked without the grant:\n%s", out)
+	}
+	rest := out[blocked:]
+	allow := strings.Index(rest, `"decision": "allow"`)
+	warned := strings.Index(rest, `"decision": "allow_with_warnings"`)
+	if allow < 0 || warned < allow {
+		t.Fatalf("layer A did not allow the registry, or the gate did not then allow with warnings:\n%s", rest)
+	}
+	for _, code := range []string{"full_enforcement_break_glass_applied", "selected_token_expired_for_session_start", "token_expired"} {
+		if !strings.Contains(rest[warned:], `"code": "`+code+`"`) {
+			t.Errorf("the admitted session does not show %s:\n%s", code, rest[warned:])
+		}
+	}
+}
