@@ -4,6 +4,7 @@
 package granttest
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -94,4 +95,26 @@ func SignedJSON(t testing.TB, text string, as ...Approver) *grant.Grant {
 		g.Signatures = append(g.Signatures, s)
 	}
 	return g
+}
+
+// WithKeys is a registry document, as JSON text, made policy 2 with the
+// approvers' keys valid over [from, until): the members are added first
+// in its top-level object.
+func WithKeys(t testing.TB, registryJSON []byte, from, until uint64, as ...Approver) []byte {
+	t.Helper()
+	keys := make([]governance.GovernanceKey, len(as))
+	for i, a := range as {
+		keys[i] = a.Entry(from, until)
+	}
+	k, err := json.Marshal(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := bytes.IndexByte(registryJSON, '{')
+	if open < 0 {
+		t.Fatal("the registry is not an object")
+	}
+	out := append([]byte{}, registryJSON[:open+1]...)
+	out = fmt.Appendf(out, "\n  \"policy_version\": 2,\n  \"governance_keys\": %s,", k)
+	return append(out, registryJSON[open+1:]...)
 }

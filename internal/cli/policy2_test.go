@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json"
+
+	"github.com/teegate/teegate/grant"
+	"github.com/teegate/teegate/internal/clitest"
+	. "github.com/teegate/teegate/internal/granttest"
+)
+
+const p2Now = 1767225600 // the examples' 2026-01-01T00:00:00Z
+
+// policy2Registry is examples/registry.json as policy 2, its governance
+// keys those of the default approvers.
+func policy2Registry(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../examples/registry.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(WithKeys(t, data, 1764547200, 1772323200, Alice, Bob, Carol))
+}
+
+func marshalJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// p2Context is a full-enforcement context whose runtime decision rejects
+// for the vendor cap, with member added (a grant, a waiver, a history).
+func p2Context(member string) string {
+	return `{"session_id": "s-1", "canary_session": false, "selected_operator_ids": ["keep-alpha", "keep-bravo"],
+ "runtime_decision": {"decision": "reject", "validated_at_unix": 1767225600,
+  "reasons": [{"code": "vendor_diversity_cap_exceeded", "detail": "intel holds 100 %"}]},
+ "enforcement_mode": "full_enforcement"` + member + `}`
+}
+
+const p2Events = `{"events": [{"event_id": "e-1", "event_type": "break_glass_activate", "incident_ticket": "INC-9",
+ "scope_operator_ids": ["keep-alpha", "keep-bravo"], "expires_at_unix": 1767229200,
+ "governance_decision_id": "BG-9", "effective_at_unix": 1767225000}]}`
+
+func p2Grant(t *testing.T, waived ...string) string {
+	text := BreakGlassText("BG-9", "INC-9", p2Now-900, p2Now+3600, []string{"keep-alpha", "keep-bravo"}, waived)
+	return marshalJSON(t, Signed(t, text, Alice, Bob, Carol))
+}
+
+func TestPolicy2CheckEnforcement(t *testing.T) {
+	dir := clitest.WriteFiles(t, map[string]string{
+		"registry.json":    policy2Registry(t),
+		"registry-v1.json": mustRead(t, "../../examples/registry.json"),
+		"events.json":      p2Events,
+		"granted.json":     p2Context(`, "break_glass_grant": ` + p2Grant(t, "vendor_diversity_cap_exceeded")),
+		"unnamed.json":     p2Context(`, "break_glass_grant": ` + p2Grant(t, "token_expired")),
+		"asserted.json":    p2Context(`, "break_glass": {"incident_ticket": "INC-9", "declared_at_unix": 1767224700, "expires_at_unix": 1767229200, "approver_quorum_bps": 10000, "scope_operator_ids": ["keep-alpha", "keep-bravo"]}`),
+		"history.json":     p2Context(`, "break_glass_history": [{"incident_ticket": "INC-1", "activated_at_unix": 1}]`),
+	})
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		exit  int
+		codes []string
+		msg   string
+	}{
+		{"a signed, activated grant", []string{"--registry", "registry.json", "--context", "granted.json", "--events", "events.json"}, 0,
+			[]string{"full_enforcement_break_glass_applied", "runtime_vendor_diversity_cap_exceeded"}, ""},
+		{"no audit log", []string{"--registry", "registry.json", "--context", "granted.json"}, 1,
+			[]string{"full_enforcement_violation_blocked", "runtime_vendor_diversity_cap_exceeded", "break_glass_grant_not_activated"}, ""},
+		{"a grant that names another code", []string{"--registry", "registry.json", "--context", "unnamed.json", "--events", "events.json"}, 1,
+			[]string{"full_enforcement_violation_blocked", "runtime_vendor_diversity_cap_exceeded", "break_glass_grant_violation_not_waived"}, ""},
+		{"an asserted quorum", []string{"--registry", "registry.json", "--context", "asserted.json", "--events", "events.json"}, 2, nil,
+			`failed to parse JSON file [asserted.json]: member "/break_glass": the registry is policy_version 2`},
+		{"a history in the context", []string{"--registry", "registry.json", "--context", "history.json", "--events", "events.json"}, 2, nil,
+			`[history.json]: member "/break_glass_history"`},
+		{"a grant under policy 1", []string{"--registry", "registry-v1.json", "--context", "granted.json"}, 2, nil,
+			`[granted.json]: member "/break_glass_grant": break_glass_grant belongs to policy_version 2`},
+		{"policy 1 is unchanged", []string{"--registry", "registry-v1.json", "--context", "asserted.json"}, 0,
+			[]string{"full_enforcement_break_glass_applied", "runtime_vendor_diversity_cap_exceeded"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, dir, fixedClock(p2Now), append([]string{"check", "enforcement", "--now-unix", "1767225600"}, tc.args...)...)
+			if r.exit != tc.exit {
+				t.Fatalf("exit %d, want %d\n%s%s", r.exit, tc.exit, r.stdout, r.stderr)
+			}
+			if tc.exit == ExitError {
+				if r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+					t.Fatalf("stdout %q, stderr %q, want %q", r.stdout, r.stderr, tc.msg)
+				}
+				return
+			}
+			if got := clitest.ReasonCodes(t, r.stdout); !slices.Equal(got, tc.codes) {
+				t.Fatalf("codes %v, want %v", got, tc.codes)
+			}
+		})
+	}
+}
+
+// The gate and check runtime refuse the other policy's members as input
+// errors naming the file and the member, and check registry reports the
+// governance keys' defects.
+func TestPolicy2InputErrors(t *testing.T) {
+	session := mustRead(t, "../../examples/gate/session.json")
+	outage := `"vendor_outage": {"declared": true, "declared_at_unix": 1767222000, "relaxed_max_single_vendor_share_percent": 50, "expires_at_unix": 1767229200},` + "\n  \"enforcement\""
+	bad := strings.Replace(policy2Registry(t), `"role":"signer_runtime_owner"`, `"role":"auditor"`, 1)
+	dir := clitest.WriteFiles(t, map[string]string{
+		"registry.json":         policy2Registry(t),
+		"registry-bad-key.json": bad,
+		"registry-v3.json":      strings.Replace(policy2Registry(t), `"policy_version": 2`, `"policy_version": 3`, 1),
+		"session-outage.json":   strings.Replace(session, `"enforcement"`, outage, 1),
+		"session-waiver.json":   strings.Replace(session, `"canary_session": false}`, `"canary_session": false, "break_glass": {"incident_ticket": "I", "declared_at_unix": 1, "expires_at_unix": 2, "approver_quorum_bps": 10000, "scope_operator_ids": []}}`, 1),
+		"runtime-outage.json":   mustRead(t, "../../examples/runtime/session-vendor-outage.json"),
+	})
+	if bad == policy2Registry(t) {
+		t.Fatal("the bad key edit did not apply")
+	}
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := []string{"gate", "--keyset", filepath.Join(examples, "gate/keyset.json"), "--revocation-registry", filepath.Join(examples, "gate/revocation.json"), "--now-unix", "1767225600"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"a declared outage in a gate session", append(gate, "--registry", "registry.json", "--session", "session-outage.json"),
+			`[session-outage.json]: member "/vendor_outage": the registry is policy_version 2`},
+		{"an asserted waiver in a gate session", append(gate, "--registry", "registry.json", "--session", "session-waiver.json"),
+			`[session-waiver.json]: member "/enforcement/break_glass": the registry is policy_version 2`},
+		{"a declared outage in a runtime session", []string{"check", "runtime", "--registry", "registry.json", "--session", "runtime-outage.json"},
+			`[runtime-outage.json]: member "/vendor_outage"`},
+		{"an unknown policy version", []string{"check", "registry", "--registry", "registry-v3.json"},
+			`[registry-v3.json]: member "/policy_version": policy_version 3 is not 1 or 2`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, dir, fixedClock(p2Now), tc.args...)
+			if r.exit != ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+				t.Fatalf("exit %d, stdout %q, stderr %q, want %q", r.exit, r.stdout, r.stderr, tc.msg)
+			}
+		})
+	}
+	r := runCLI(t, dir, fixedClock(p2Now), "check", "registry", "--registry", "registry-bad-key.json", "--now-unix", "1767225600")
+	if got := clitest.ReasonCodes(t, r.stdout); r.exit != ExitReject || !slices.Equal(got, []string{"governance_key_role_invalid"}) {
+		t.Fatalf("exit %d, codes %v\n%s", r.exit, got, r.stderr)
+	}
+	r = runCLI(t, dir, fixedClock(p2Now), "check", "registry", "--registry", "registry.json", "--events", filepath.Join(examples, "events.json"), "--now-unix", "1767225600")
+	if r.exit != ExitAllow {
+		t.Fatalf("the policy 2 example registry: exit %d\n%s%s", r.exit, r.stdout, r.stderr)
+	}
+}
+
+// grant sign and assemble refuse what would only make a grant that fails,
+// with exit 2, a message naming the file, and nothing on stdout.
+func TestGrantSignAndAssemble(t *testing.T) {
+	text := Marshal(t, BreakGlassText("BG-9", "INC-9", p2Now-900, p2Now+3600, []string{"keep-alpha"}, []string{"token_expired"}))
+	dir := clitest.WriteFiles(t, map[string]string{
+		"grant.json":     text,
+		"bad-kind.json":  strings.Replace(text, `"break_glass"`, `"pause_everything"`, 1),
+		"mixed.json":     strings.Replace(text, `"incident_ticket"`, `"vendor_id":"sgx","incident_ticket"`, 1),
+		"quorum.json":    strings.Replace(text, `"incident_ticket"`, `"approver_quorum_bps":10000,"incident_ticket"`, 1),
+		"alice.key":      string(Alice.Key.KeyFile()),
+		"bob.key":        string(Bob.Key.KeyFile()),
+		"not-a-sig.json": `{"approver_id": "bob"}`,
+	})
+	if err := os.Chmod(filepath.Join(dir, "alice.key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "bob.key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, dir, fixedClock(0), "grant", "sign", "--grant", "grant.json", "--key", "alice.key", "--approver-id", "alice")
+	if r.exit != 0 {
+		t.Fatalf("sign: %d %s", r.exit, r.stderr)
+	}
+	if err := os.WriteFile("sig-alice.json", []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", fixedClock(0), "grant", "assemble", "--grant", "grant.json", "--signature", "sig-alice.json")
+	g, err := grant.Decode("stdout", []byte(r.stdout))
+	if r.exit != 0 || err != nil || g.GrantJSON != text || len(g.Signatures) != 1 {
+		t.Fatalf("assemble: %d %v %s%s", r.exit, err, r.stdout, r.stderr)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"an unknown kind", []string{"sign", "--grant", "bad-kind.json", "--key", "alice.key", "--approver-id", "alice"}, `[bad-kind.json]: member "/kind"`},
+		{"members of both kinds", []string{"sign", "--grant", "mixed.json", "--key", "alice.key", "--approver-id", "alice"}, `[mixed.json]: member "/vendor_id"`},
+		{"an asserted quorum", []string{"sign", "--grant", "quorum.json", "--key", "alice.key", "--approver-id", "alice"}, `[quorum.json]: member "/approver_quorum_bps": unknown member`},
+		{"a key others can read", []string{"sign", "--grant", "grant.json", "--key", "bob.key", "--approver-id", "bob"}, "accessible to other users"},
+		{"a blank approver", []string{"sign", "--grant", "grant.json", "--key", "alice.key", "--approver-id", " "}, "the approver id is empty"},
+		{"no key", []string{"sign", "--grant", "grant.json", "--approver-id", "alice"}, "missing required --key"},
+		{"a signature file without a signature", []string{"assemble", "--grant", "grant.json", "--signature", "not-a-sig.json"}, `[not-a-sig.json]: missing required member "signature_hex"`},
+		{"one signature twice", []string{"assemble", "--grant", "grant.json", "--signature", "sig-alice.json", "sig-alice.json"}, "given twice"},
+		{"no such grant", []string{"assemble", "--grant", "missing.json", "--signature", "sig-alice.json"}, "failed to read file [missing.json]"},
+		{"no subcommand", []string{}, "want sign or assemble"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", fixedClock(0), append([]string{"grant"}, tc.args...)...)
+			if r.exit != ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.msg) {
+				t.Fatalf("exit %d, stdout %q, stderr %q, want %q", r.exit, r.stdout, r.stderr, tc.msg)
+			}
+			if strings.Contains(r.stderr, strings.TrimSpace(string(Alice.Key.KeyFile()))) {
+				t.Fatal("the secret key leaked into stderr")
+			}
+		})
+	}
+}

@@ -1,0 +1,134 @@
+package service
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json"
+
+	"github.com/teegate/teegate/grant"
+	. "github.com/teegate/teegate/internal/granttest"
+)
+
+// policy2Fixture is the examples made policy 2, with an audit log that
+// activates one break-glass grant, and a session in which the coordinator
+// placed keep-charlie on an Intel host: intel holds 60 % of the cohort,
+// over the 40 % cap. The grant waives exactly that.
+func policy2Fixture(t *testing.T) (f *fixture, session []byte) {
+	f = newFixture(t)
+	f.write(t, DocRegistry, WithKeys(t, readExample(t, "registry.json"), 1764547200, 1772323200, Alice, Bob, Carol))
+	f.paths.Events = filepath.Join(f.dir, "events.json")
+	f.write(t, DocEvents, []byte(policy2Log("")))
+	ops := []string{"keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"}
+	g := Signed(t, BreakGlassText("BG-1", "INC-1", testNow-600, testNow+3000, ops, []string{"vendor_diversity_cap_exceeded"}), Alice, Bob, Carol)
+	return f, withGrant(t, f.session, g)
+}
+
+// policy2Log is an audit log that activates grant BG-1, then more.
+func policy2Log(more string) string {
+	return `{"events": [{"event_id": "e-1", "event_type": "break_glass_activate", "incident_ticket": "INC-1",
+ "scope_operator_ids": ["keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"], "expires_at_unix": 1767228600,
+ "governance_decision_id": "BG-1", "effective_at_unix": 1767225100}` + more + `]}`
+}
+
+func withGrant(t *testing.T, session []byte, g *grant.Grant) []byte {
+	t.Helper()
+	gj, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(session), `"vendor_id": "amd"`, `"vendor_id": "intel"`, 1)
+	s = strings.Replace(s, `"canary_session": false}`, `"canary_session": false, "break_glass_grant": `+string(gj)+`}`, 1)
+	if !strings.Contains(s, "break_glass_grant") {
+		t.Fatal("the session edit did not apply")
+	}
+	return []byte(s)
+}
+
+func TestPolicy2NeedsAnAuditLog(t *testing.T) {
+	f, _ := policy2Fixture(t)
+	opts := f.options()
+	opts.Paths.Events = ""
+	if _, err := New(opts); err == nil || !strings.Contains(err.Error(), "--events") {
+		t.Fatalf("a policy 2 registry without an audit log: %v", err)
+	}
+}
+
+func TestPolicy2ThroughTheService(t *testing.T) {
+	f, session := policy2Fixture(t)
+	ts := f.start(t, f.options())
+
+	r := ts.post(t, "/v1/gate", session)
+	if r.status != 200 || !bytes.Contains(r.body, []byte(`"decision": "allow_with_warnings"`)) || !bytes.Contains(r.body, []byte("full_enforcement_break_glass_applied")) {
+		t.Fatalf("the granted session: %d %s", r.status, r.body)
+	}
+	if rd := ts.get(t, "/readyz"); !bytes.Contains(rd.body, []byte(`"events": {`)) {
+		t.Fatalf("readiness does not name the audit log: %s", rd.body)
+	}
+
+	// Governance ends the incident; the log is reloaded with the others.
+	f.write(t, DocEvents, []byte(policy2Log(`, {"event_id": "e-2", "event_type": "break_glass_expire", "incident_ticket": "INC-1",
+ "governance_decision_id": "BG-1-end", "effective_at_unix": 1767225500}`)))
+	if err := ts.svc.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	r = ts.post(t, "/v1/gate", session)
+	if r.status != 200 || !bytes.Contains(r.body, []byte(`"decision": "reject"`)) || !bytes.Contains(r.body, []byte("break_glass_grant_ended_by_governance")) {
+		t.Fatalf("after the incident ended: %d %s", r.status, r.body)
+	}
+
+	// An older copy of the log, without the end, is refused: the log only grows.
+	f.write(t, DocEvents, []byte(policy2Log("")))
+	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "older than the document in force") {
+		t.Fatalf("a shorter log: %v", err)
+	}
+	if r = ts.post(t, "/v1/gate", session); !bytes.Contains(r.body, []byte("break_glass_grant_ended_by_governance")) {
+		t.Fatalf("the rolled-back log came into force: %s", r.body)
+	}
+	// So is a log whose history was rewritten.
+	f.write(t, DocEvents, []byte(strings.Replace(policy2Log(`, {"event_id": "e-3", "event_type": "add", "operator_id": "x", "signer_identifier": "y",
+ "governance_decision_id": "d", "effective_at_unix": 1767225550}`), `"e-1"`, `"e-1b"`, 1)))
+	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "the log may only grow") {
+		t.Fatalf("a rewritten log: %v", err)
+	}
+}
+
+// Under policy 2 the service refuses, naming the member, whatever the
+// coordinator asserts in place of a grant.
+func TestPolicy2RefusesAssertions(t *testing.T) {
+	f, session := policy2Fixture(t)
+	ts := f.start(t, f.options())
+	outage := `"vendor_outage": {"declared": true, "declared_at_unix": 1767222000, "relaxed_max_single_vendor_share_percent": 60, "expires_at_unix": 1767229200}, "enforcement"`
+	ctx := readExample(t, "enforcement/context-full-break-glass.json")
+	runtime := readExample(t, "runtime/session-vendor-outage.json")
+	for _, tc := range []struct {
+		path, body, member string
+	}{
+		{"/v1/gate", strings.Replace(string(session), `"enforcement"`, outage, 1), "/vendor_outage"},
+		{"/v1/check/enforcement", fmt.Sprintf(`{"context": %s}`, ctx), "/context/break_glass"},
+		{"/v1/check/runtime", fmt.Sprintf(`{"session": %s}`, runtime), "/session/vendor_outage"},
+	} {
+		r := ts.post(t, tc.path, []byte(tc.body))
+		if r.status != 400 || !bytes.Contains(r.body, []byte(`"member": "`+tc.member+`"`)) || !bytes.Contains(r.body, []byte("policy_version 2")) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.path, r.status, r.body, tc.member)
+		}
+	}
+}
+
+// The events document is optional under policy 1: a service without one
+// decides as before, and one with one holds it.
+func TestPolicy1WithAnAuditLog(t *testing.T) {
+	f := newFixture(t)
+	f.paths.Events = filepath.Join(f.dir, "events.json")
+	if err := os.WriteFile(f.paths.Events, readExample(t, "events.json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts := f.start(t, f.options())
+	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 || !bytes.Contains(r.body, []byte(`"decision": "allow"`)) {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+}
