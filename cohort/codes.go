@@ -43,12 +43,6 @@ const (
 	CodeVendorOutageRelaxationExpired           decision.Code = "vendor_outage_relaxation_expired"             // expires_at_unix <= now
 	CodeVendorOutageRelaxationTTLExceedsMaximum decision.Code = "vendor_outage_relaxation_ttl_exceeds_maximum" // the relaxation lasts more than 6 hours
 
-	// Policy 2 only: a vendor outage is a governance grant (package
-	// grant's codes report its signatures and quorum).
-
-	CodeVendorOutageGrantVendorMissing decision.Code = "vendor_outage_grant_vendor_missing" // the grant's vendor_id is blank
-	CodeVendorOutageGrantStepInvalid   decision.Code = "vendor_outage_grant_step_invalid"   // the relaxed cap is not one step above the cap in force when the grant was declared
-
 	// Per selected signer.
 
 	CodeSelectedOperatorIDMissing                decision.Code = "selected_operator_id_missing"                   // blank operator_id; skips

@@ -8,6 +8,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/grant"
+	"github.com/teegate/teegate/internal/codetest"
 	. "github.com/teegate/teegate/internal/granttest"
 )
 
@@ -130,4 +131,16 @@ func TestValidateSession(t *testing.T) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.msg)
 		}
 	}
+}
+
+// A policy 2 code added without a test row or a line in
+// docs/reason-codes.md fails here; codes.go keeps the reference's 47.
+func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
+	produced := map[decision.Code]bool{}
+	for _, tc := range outageGrantCases {
+		for _, c := range tc.want {
+			produced[c] = true
+		}
+	}
+	codetest.CheckCoverage(t, "policy2_codes.go", 2, produced, "../docs/reason-codes.md")
 }

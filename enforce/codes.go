@@ -54,15 +54,6 @@ const (
 	CodeBreakGlassReusedIncidentExtendsTTL         decision.Code = "break_glass_reused_incident_extends_ttl"          // a reused ticket expiring after first activation + policy TTL
 	CodeBreakGlassActivationLimitExceeded          decision.Code = "break_glass_activation_limit_exceeded"            // a new activation over the 7-day cap
 	CodeBreakGlassCooldownViolation                decision.Code = "break_glass_cooldown_violation"                   // a new activation sooner than the cooldown after the last
-
-	// Policy 2 only: the waiver is a governance grant (package grant's
-	// codes report its signatures and quorum).
-
-	CodeBreakGlassGrantWaivedCodesEmpty   decision.Code = "break_glass_grant_waived_codes_empty"   // the grant's waived_codes is empty: it waives nothing
-	CodeBreakGlassGrantViolationNotWaived decision.Code = "break_glass_grant_violation_not_waived" // a violation whose code the grant does not name; the detail lists them
-	CodeBreakGlassGrantNotActivated       decision.Code = "break_glass_grant_not_activated"        // no break_glass_activate event for the grant (ticket and grant id) in force in the audit log
-	CodeBreakGlassGrantActivationMismatch decision.Code = "break_glass_grant_activation_mismatch"  // the activation event's time, expiry or scope contradicts the grant
-	CodeBreakGlassGrantEndedByGovernance  decision.Code = "break_glass_grant_ended_by_governance"  // a break_glass_expire event for the incident is in force
 )
 
 // RuntimeReasonPrefix is prefixed to each reason of a violating runtime

@@ -9,6 +9,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/grant"
+	"github.com/teegate/teegate/internal/codetest"
 	. "github.com/teegate/teegate/internal/granttest"
 )
 
@@ -301,4 +302,16 @@ func TestPolicy2NoUnnamedViolationIsAdmitted(t *testing.T) {
 	if admitted == 0 {
 		t.Fatal("no session was admitted: the property was never exercised")
 	}
+}
+
+// A policy 2 code added without a test row or a line in
+// docs/reason-codes.md fails here; codes.go keeps the reference's 39.
+func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
+	produced := map[decision.Code]bool{}
+	for _, tc := range policy2Cases {
+		for _, c := range tc.want {
+			produced[c] = true
+		}
+	}
+	codetest.CheckCoverage(t, "policy2_codes.go", 5, produced, "../docs/reason-codes.md")
 }

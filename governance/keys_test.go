@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/bip340"
+	"github.com/teegate/teegate/internal/codetest"
 )
 
 // x-only keys of G, 2G and 3G: valid keys whose secrets nobody should use.
@@ -118,4 +120,16 @@ func TestPolicyVersionIsDecodedStrictly(t *testing.T) {
 			t.Errorf("%s: %v", doc, err)
 		}
 	}
+}
+
+// A policy 2 code added without a test row or a line in
+// docs/reason-codes.md fails here; codes.go keeps the reference's 86.
+func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
+	produced := map[decision.Code]bool{}
+	for _, tc := range keyCases {
+		for _, c := range tc.want {
+			produced[c] = true
+		}
+	}
+	codetest.CheckCoverage(t, "policy2_codes.go", 8, produced, "../docs/reason-codes.md")
 }
