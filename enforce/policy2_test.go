@@ -123,7 +123,7 @@ var policy2Cases = []p2Case{
 		f.log.Events = slices.Insert(f.log.Events, 1, governance.Event{EventID: "e-0", EventType: governance.EventBreakGlassExpire, GovernanceDecisionID: "x",
 			EffectiveAtUnix: testNow - 40*86400, IncidentTicket: str("INC-7")})
 	}, decision.AllowWithWarnings, []decision.Code{CodeFullEnforcementBreakGlassApplied, rtExpired}},
-	{"the third activation in 7 days", func(f *p2) {
+	{"the third activation in 7 days, with no history in the session", func(f *p2) {
 		f.log.Events = slices.Insert(f.log.Events, 1,
 			governance.Event{EventID: "e-5", EventType: governance.EventBreakGlassActivate, GovernanceDecisionID: "BG-5", EffectiveAtUnix: testNow - 5*86400, IncidentTicket: str("INC-5")},
 			governance.Event{EventID: "e-6", EventType: governance.EventBreakGlassActivate, GovernanceDecisionID: "BG-6", EffectiveAtUnix: testNow - 3*86400, IncidentTicket: str("INC-6")})
