@@ -7,6 +7,7 @@
 package cohort
 
 import (
+	"fmt"
 	"io"
 	"slices"
 
@@ -126,6 +127,8 @@ func ValidateSession(file string, reg *governance.Registry, outage *VendorOutage
 		return fail("vendor_outage", "the registry is policy_version 2: a vendor outage is a governance grant (vendor_outage_grants), not a declaration")
 	case reg.Policy() == governance.Policy1 && len(grants) > 0: // an empty list relaxes nothing
 		return fail("vendor_outage_grants", "vendor_outage_grants belong to policy_version 2; the registry is policy 1")
+	case len(grants) > MaxOutageGrants:
+		return fail("vendor_outage_grants", fmt.Sprintf("%d grants, above the limit of %d", len(grants), MaxOutageGrants))
 	}
 	return nil
 }

@@ -33,6 +33,12 @@ func outageCap(b *decision.Builder, reg *governance.Registry, grants []grant.Gra
 	if len(grants) == 0 {
 		return policy, nil
 	}
+	if len(grants) > MaxOutageGrants {
+		// ValidateSession refuses this as an input error; a caller that
+		// skipped it verifies nothing, and relaxes nothing.
+		b.Addf(CodeVendorOutageGrantsTooMany, "vendor_outage_grants: %d grants, above the limit of %d; none was verified", len(grants), MaxOutageGrants)
+		return policy, nil
+	}
 	approvers := reg.ApproversAt(now)
 	var valid []grantOutage
 	for i := range grants {
@@ -63,7 +69,11 @@ func outageCap(b *decision.Builder, reg *governance.Registry, grants []grant.Gra
 	}
 	// Steps are judged in the order the grants were declared: each on the
 	// cap that the grants accepted before it held at its declaration.
-	slices.SortStableFunc(valid, func(x, y grantOutage) int { return cmp.Compare(x.declared, y.declared) })
+	// Grants declared in the same second go lower step first, so that the
+	// order the session lists them in never decides.
+	slices.SortStableFunc(valid, func(x, y grantOutage) int {
+		return cmp.Or(cmp.Compare(x.declared, y.declared), cmp.Compare(x.relaxed, y.relaxed))
+	})
 	var accepted []grantOutage
 	for _, o := range valid {
 		capAt := policy
@@ -92,6 +102,12 @@ func outageCap(b *decision.Builder, reg *governance.Registry, grants []grant.Gra
 	}
 	return capNow, out
 }
+
+// MaxOutageGrants bounds a session's vendor-outage grants, and so the
+// signatures it makes the gate verify (each grant up to
+// grant.MaxSignatures): a chain of steps needs two, and a few more cover
+// outages of several vendors.
+const MaxOutageGrants = 8
 
 // nextStep is the relaxation step just above cap, if any.
 func nextStep(cap uint64) (uint64, bool) {

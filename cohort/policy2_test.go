@@ -72,6 +72,13 @@ var outageGrantCases = []grantCase{
 	{"no vendor", func(t *testing.T) []grant.Grant {
 		return []grant.Grant{*Signed(t, VendorOutageText("VO-1", " ", testNow-3600, testNow+3600, 50), Alice, Bob, Carol)}
 	}, codes{CodeVendorOutageGrantVendorMissing, CodeVendorDiversityCapExceeded}},
+	{"two steps declared in the same second, listed higher first", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{outageGrant(t, "VO-2", testNow-1800, testNow+3600, 60), outageGrant(t, "VO-1", testNow-1800, testNow+3600, 50)}
+	}, nil},
+	{"more grants than the limit: none is verified", func(t *testing.T) []grant.Grant {
+		g := outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50)
+		return slices.Repeat([]grant.Grant{g}, MaxOutageGrants+1)
+	}, codes{CodeVendorOutageGrantsTooMany, CodeVendorDiversityCapExceeded}},
 	{"two of three approvers", func(t *testing.T) []grant.Grant {
 		return []grant.Grant{outageGrant(t, "VO-1", testNow-3600, testNow+3600, 50),
 			*Signed(t, VendorOutageText("VO-2", "amd", testNow-1800, testNow+3600, 60), Alice, Bob)}
@@ -83,8 +90,9 @@ func TestPolicy2VendorOutageGrants(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			reg, s := policy2Inputs()
 			s.VendorOutageGrants = tc.grants(t)
-			if err := ValidateSession("s.json", reg, s.VendorOutage, s.VendorOutageGrants); err != nil {
-				t.Fatal(err)
+			err := ValidateSession("s.json", reg, s.VendorOutage, s.VendorOutageGrants)
+			if tooMany := len(s.VendorOutageGrants) > MaxOutageGrants; (err != nil) != tooMany {
+				t.Fatalf("ValidateSession: %v", err)
 			}
 			d := CheckRuntime(reg, s, testNow)
 			if got := d.Codes(); !slices.Equal(got, tc.want) {
@@ -125,6 +133,7 @@ func TestValidateSession(t *testing.T) {
 		{"policy 2 and grants", reg, nil, g, ""},
 		{"policy 1 and grants", reg1, nil, g, `member "/vendor_outage_grants": vendor_outage_grants belong to policy_version 2`},
 		{"policy 1 and an empty list", reg1, outage(), []grant.Grant{}, ""},
+		{"too many grants", reg, nil, slices.Repeat(g, MaxOutageGrants+1), `member "/vendor_outage_grants": 9 grants, above the limit of 8`},
 	} {
 		err := ValidateSession("s.json", tc.reg, tc.outage, tc.grants)
 		if (tc.msg == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.msg)) {
@@ -142,5 +151,5 @@ func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
 			produced[c] = true
 		}
 	}
-	codetest.CheckCoverage(t, "policy2_codes.go", 2, produced, "../docs/reason-codes.md")
+	codetest.CheckCoverage(t, "policy2_codes.go", 3, produced, "../docs/reason-codes.md")
 }

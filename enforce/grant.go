@@ -106,40 +106,37 @@ func checkWaived(b *decision.Builder, waived []string, rd *RuntimeDecision, viol
 // checkActivation finds the grant's activation in the audit log and
 // applies the history rules to it. The grant is activated by a
 // break_glass_activate event in force (effective at or before now) for its
-// incident whose governance_decision_id is the grant id. The cap and
-// cooldown are judged at the incident's first activation, counting it: a
-// grant activated within them stays valid for its TTL, and a later
+// incident whose governance_decision_id is the grant id; the earliest
+// such event if there are several. Every rule reads event times, never
+// the order of the events in the file, which only layer A checks.
+//
+// The cap and cooldown are judged at that activation, over every
+// activation in force, re-activations included, as layer A replays them:
+// a grant activated within them stays valid for its TTL, and a later
 // activation is the one that breaks them. An incident activated again
 // under a new grant keeps its first activation's deadline.
 func checkActivation(b *decision.Builder, policy *governance.Enforcement, log *governance.AuditLog, t *grant.Text, current string, now uint64) {
-	var events []governance.Event
-	if log != nil {
-		events = log.Events
-	}
-	first := map[string]uint64{} // ticket -> first activation in force
+	var activations []*governance.Event // in force, with a ticket
+	var expiries []uint64               // of the current incident, in force
 	var own *governance.Event
 	grantID := ident.Trim(t.GrantID)
-	ended := false
-	for i := range events {
-		e := &events[i]
-		if e.EffectiveAtUnix > now || e.IncidentTicket == nil {
-			continue // not yet in force, or no incident
-		}
-		tk := ident.Norm(*e.IncidentTicket)
-		if tk == "" {
-			continue
-		}
-		switch e.EventType {
-		case governance.EventBreakGlassActivate:
-			if _, ok := first[tk]; !ok {
-				first[tk] = e.EffectiveAtUnix
+	if log != nil {
+		for i := range log.Events {
+			e := &log.Events[i]
+			if e.EffectiveAtUnix > now || e.IncidentTicket == nil || ident.Blank(*e.IncidentTicket) {
+				continue // not yet in force, or no incident
 			}
-			if own == nil && tk == current && ident.Trim(e.GovernanceDecisionID) == grantID {
-				own = e
-			}
-		case governance.EventBreakGlassExpire:
-			if tk == current && own != nil && e.EffectiveAtUnix >= own.EffectiveAtUnix {
-				ended = true
+			tk := ident.Norm(*e.IncidentTicket)
+			switch e.EventType {
+			case governance.EventBreakGlassActivate:
+				activations = append(activations, e)
+				if tk == current && ident.Trim(e.GovernanceDecisionID) == grantID && (own == nil || e.EffectiveAtUnix < own.EffectiveAtUnix) {
+					own = e
+				}
+			case governance.EventBreakGlassExpire:
+				if tk == current {
+					expiries = append(expiries, e.EffectiveAtUnix)
+				}
 			}
 		}
 	}
@@ -161,12 +158,34 @@ func checkActivation(b *decision.Builder, policy *governance.Enforcement, log *g
 	if own.ScopeOperatorIDs != nil && !sameSet(*own.ScopeOperatorIDs, *t.ScopeOperatorIDs) {
 		b.Addf(CodeBreakGlassGrantActivationMismatch, "the activation event %q names another scope than the grant", own.EventID)
 	}
-	if ended {
-		b.Addf(CodeBreakGlassGrantEndedByGovernance, "a break_glass_expire event in force ends incident %q", *t.IncidentTicket)
+	for _, at := range expiries {
+		if at >= own.EffectiveAtUnix {
+			b.Addf(CodeBreakGlassGrantEndedByGovernance, "a break_glass_expire event in force since %d ends incident %q", at, *t.IncidentTicket)
+			break
+		}
 	}
 
-	anchor := first[current]
-	if anchor < own.EffectiveAtUnix && policy.BreakGlassTTLValid() {
+	at := own.EffectiveAtUnix
+	anchor := at // the incident's first activation
+	windowStart := sat.Sub(at, ActivationWindowSeconds)
+	recent := 0 // activations in the 7 days up to this one, counting it
+	var previous uint64
+	hasPrevious := false
+	for _, e := range activations {
+		if e.EffectiveAtUnix > at {
+			continue // later than this activation: not its history
+		}
+		if ident.Norm(*e.IncidentTicket) == current {
+			anchor = min(anchor, e.EffectiveAtUnix)
+		}
+		if e.EffectiveAtUnix >= windowStart {
+			recent++
+		}
+		if e != own && (!hasPrevious || e.EffectiveAtUnix > previous) {
+			previous, hasPrevious = e.EffectiveAtUnix, true
+		}
+	}
+	if anchor < at && policy.BreakGlassTTLValid() {
 		deadline := sat.Add(anchor, policy.BreakGlassTTLSeconds)
 		if deadline <= now {
 			b.Addf(CodeBreakGlassReusedIncidentExpired, "incident %q expired at %d (first activation %d + policy TTL %d s)", *t.IncidentTicket, deadline, anchor, policy.BreakGlassTTLSeconds)
@@ -176,24 +195,12 @@ func checkActivation(b *decision.Builder, policy *governance.Enforcement, log *g
 				*t.IncidentTicket, t.ExpiresAtUnix, deadline)
 		}
 	}
-	windowStart := sat.Sub(anchor, ActivationWindowSeconds)
-	recent := 0
-	var latest uint64
-	hasLatest := false
-	for tk, at := range first {
-		if at >= windowStart && at <= anchor {
-			recent++
-		}
-		if tk != current && at <= anchor && (!hasLatest || at > latest) {
-			latest, hasLatest = at, true
-		}
-	}
 	if uint64(recent) > policy.BreakGlassMaxActivationsPer7d {
-		b.Addf(CodeBreakGlassActivationLimitExceeded, "incident %q was activation %d within 7 days; the cap is %d", *t.IncidentTicket, recent, policy.BreakGlassMaxActivationsPer7d)
+		b.Addf(CodeBreakGlassActivationLimitExceeded, "the grant's activation at %d is activation %d within 7 days; the cap is %d", at, recent, policy.BreakGlassMaxActivationsPer7d)
 	}
-	if hasLatest && anchor-latest < policy.BreakGlassCooldownSeconds {
-		b.Addf(CodeBreakGlassCooldownViolation, "incident %q was activated %d s after the previous activation; the cooldown is %d s",
-			*t.IncidentTicket, anchor-latest, policy.BreakGlassCooldownSeconds)
+	if hasPrevious && at-previous < policy.BreakGlassCooldownSeconds {
+		b.Addf(CodeBreakGlassCooldownViolation, "the grant was activated %d s after the previous activation; the cooldown is %d s",
+			at-previous, policy.BreakGlassCooldownSeconds)
 	}
 }
 

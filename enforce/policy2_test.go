@@ -139,7 +139,23 @@ var policy2Cases = []p2Case{
 	{"an incident reused under a new grant keeps its first deadline", func(f *p2) {
 		f.log.Events = slices.Insert(f.log.Events, 1,
 			governance.Event{EventID: "e-6", EventType: governance.EventBreakGlassActivate, GovernanceDecisionID: "BG-6", EffectiveAtUnix: testNow - 7*3600, IncidentTicket: str("INC-7")})
-	}, decision.Reject, append(slices.Clone(blocked), CodeBreakGlassReusedIncidentExpired, CodeBreakGlassReusedIncidentExtendsTTL)},
+	}, decision.Reject, append(slices.Clone(blocked), CodeBreakGlassReusedIncidentExpired, CodeBreakGlassReusedIncidentExtendsTTL, CodeBreakGlassCooldownViolation)},
+	{"a re-activated incident counts toward the cap and the cooldown, as layer A counts it", func(f *p2) {
+		f.log.Events = slices.Insert(f.log.Events, 1,
+			governance.Event{EventID: "e-a1", EventType: governance.EventBreakGlassActivate, GovernanceDecisionID: "BG-A1", EffectiveAtUnix: testNow - 3*86400, IncidentTicket: str("INC-A")},
+			governance.Event{EventID: "e-a2", EventType: governance.EventBreakGlassActivate, GovernanceDecisionID: "BG-A2", EffectiveAtUnix: testNow - 7200, IncidentTicket: str("INC-A")})
+	}, decision.Reject, append(slices.Clone(blocked), CodeBreakGlassActivationLimitExceeded, CodeBreakGlassCooldownViolation)},
+	{"an expiry listed before the activation still ends it: times, not file order", func(f *p2) {
+		f.log.Events = slices.Insert(f.log.Events, 0, governance.Event{EventID: "e-9", EventType: governance.EventBreakGlassExpire, GovernanceDecisionID: "x",
+			EffectiveAtUnix: testNow - 10, IncidentTicket: str("INC-7")})
+	}, decision.Reject, append(slices.Clone(blocked), CodeBreakGlassGrantEndedByGovernance)},
+	{"of two activations of the grant, the earliest counts", func(f *p2) {
+		later := *f.event(1)
+		later.EventID, later.EffectiveAtUnix = "e-2b", testNow-100
+		f.log.Events = slices.Insert(f.log.Events, 0, later)
+		f.log.Events = append(f.log.Events, governance.Event{EventID: "e-9", EventType: governance.EventBreakGlassExpire, GovernanceDecisionID: "x",
+			EffectiveAtUnix: testNow - 300, IncidentTicket: str("INC-7")})
+	}, decision.Reject, append(slices.Clone(blocked), CodeBreakGlassGrantEndedByGovernance)},
 	{"two of three approvers", func(f *p2) { f.signers = f.signers[:2] }, decision.Reject, append(slices.Clone(blocked), grant.CodeGrantQuorumBelowRequired)},
 	{"signed twice by one approver under two keys", func(f *p2) {
 		alice2 := NewApprover("alice", governance.RoleSecurityOwner, 9)

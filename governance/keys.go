@@ -213,11 +213,14 @@ func (r *Registry) ApproversAt(now uint64) *Approvers {
 		}
 		ap := a.byID[p.approver]
 		if ap == nil {
-			ap = &approver{role: p.role}
+			ap = &approver{}
 			a.byID[p.approver] = ap
 		}
 		if len(p.problems) == 0 {
+			// The role too comes from usable entries only: a defective
+			// entry says nothing about its approver.
 			ap.keys = append(ap.keys, p.key)
+			ap.role = p.role
 		}
 	}
 	return a

@@ -66,6 +66,10 @@ var grantCases = []grantCase{
 	{"an approver whose only key is defective", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
 		(*reg.GovernanceKeys)[1].PubkeyHex = "zz"
 	}, []decision.Code{grant.CodeGrantSignatureApproverNoValidKey, grant.CodeGrantQuorumBelowRequired}, 6666},
+	{"a defective entry listed first does not decide its approver's role", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
+		blank := NewApprover("alice", "", 9).Entry(now-10, now+10)
+		*reg.GovernanceKeys = append([]governance.GovernanceKey{blank}, *reg.GovernanceKeys...)
+	}, nil, 10000},
 	{"no security owner", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
 		reg.Enforcement.BreakGlassQuorumBps = 5000
 		g.Signatures = g.Signatures[1:]

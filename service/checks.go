@@ -258,8 +258,8 @@ func (s *Service) checkEnforcement(_ context.Context, body []byte, snap *snapsho
 	}
 	// The audit log is governed (policy 2 reads it): the service's own,
 	// unless the operator lets callers bring theirs.
-	log := snap.events
-	if _, brought := b.env[string(DocEvents)]; brought || reg.Policy() == governance.Policy2 {
+	var log *governance.AuditLog
+	if _, brought := b.env[string(DocEvents)]; brought || (reg.Policy() == governance.Policy2 && snap.events != nil) {
 		if log, err = governed(b, DocEvents, snap.events, governance.DecodeAuditLog); err != nil {
 			return nil, err
 		}

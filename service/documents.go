@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -215,11 +216,18 @@ func (st *store) refuse(now time.Time, err error) error {
 	return err
 }
 
+// heldApart reports whether a document that fails to load is refused
+// alone, its last good version kept in force, rather than refusing the
+// whole set: the attestation policy, which only the verifier role reads,
+// and the audit log, an append-only history. A denylist update must never
+// wait on either.
+func heldApart(d Document) bool { return d == DocAttestPolicy || d == DocEvents }
+
 // load reads and validates every document, reusing the decoded form of
 // those whose bytes did not change. It returns nil when nothing changed.
 //
-// The attestation policy is held apart: only the verifier role reads it,
-// so once one is in force a new one that fails to load is refused alone
+// The attestation policy and the audit log are held apart (heldApart):
+// once one is in force, a new one that fails to load is refused alone
 // (held), and the gate's documents, the denylist above all, still come
 // into force.
 func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error, err error) {
@@ -252,8 +260,15 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 				continue
 			}
 		}
-		if d == DocAttestPolicy && old != nil {
-			next.attestPolicy, held = old.attestPolicy, err
+		if heldApart(d) && old != nil && old.info[i].Generation > 0 {
+			// Its last good version stays in force, and the rest go ahead.
+			switch d {
+			case DocAttestPolicy:
+				next.attestPolicy = old.attestPolicy
+			case DocEvents:
+				next.events = old.events
+			}
+			held = errors.Join(held, err)
 			continue
 		}
 		return nil, nil, err
@@ -336,8 +351,8 @@ func notRolledBack(d Document, path string, old, next *snapshot) error {
 			return fmt.Errorf("%s: %w: %d events, fewer than the %d in force", path, errRollback, len(n), len(o))
 		}
 		for i := range o {
-			if n[i].EventID != o[i].EventID {
-				return fmt.Errorf("%s: %w: event %d is %q, where the log in force has %q; the log may only grow", path, errRollback, i, n[i].EventID, o[i].EventID)
+			if !reflect.DeepEqual(n[i], o[i]) {
+				return fmt.Errorf("%s: %w: event %d (%q) differs from the log in force; the log may only grow", path, errRollback, i, n[i].EventID)
 			}
 		}
 	case DocRevocationRegistry:

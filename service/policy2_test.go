@@ -89,9 +89,21 @@ func TestPolicy2ThroughTheService(t *testing.T) {
 	if r = ts.post(t, "/v1/gate", session); !bytes.Contains(r.body, []byte("break_glass_grant_ended_by_governance")) {
 		t.Fatalf("the rolled-back log came into force: %s", r.body)
 	}
+	// A log that does not decode is refused alone: the denylist updated
+	// beside it still comes into force, and the log in force stays.
+	f.write(t, DocEvents, []byte(`{"events": [`))
+	rev := bytes.Replace(readExample(t, "gate/revocation.json"), []byte("1767225580"), []byte("1767225590"), 1)
+	f.write(t, DocRevocationRegistry, rev)
+	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "events.json") {
+		t.Fatalf("a broken log: %v", err)
+	}
+	if snap := ts.svc.store.current.Load(); snap.revocation.DenylistRefreshedAtUnix != 1767225590 || len(snap.events.Events) != 2 {
+		t.Fatalf("after a broken log: denylist refreshed at %d, %d events in force", snap.revocation.DenylistRefreshedAtUnix, len(snap.events.Events))
+	}
 	// So is a log whose history was rewritten.
-	f.write(t, DocEvents, []byte(strings.Replace(policy2Log(`, {"event_id": "e-3", "event_type": "add", "operator_id": "x", "signer_identifier": "y",
- "governance_decision_id": "d", "effective_at_unix": 1767225550}`), `"e-1"`, `"e-1b"`, 1)))
+	f.write(t, DocEvents, []byte(strings.Replace(policy2Log(`, {"event_id": "e-2", "event_type": "break_glass_expire", "incident_ticket": "INC-1",
+ "governance_decision_id": "BG-1-end", "effective_at_unix": 1767225500}, {"event_id": "e-3", "event_type": "add", "operator_id": "x", "signer_identifier": "y",
+ "governance_decision_id": "d", "effective_at_unix": 1767225550}`), `"effective_at_unix": 1767225100`, `"effective_at_unix": 1767225101`, 1)))
 	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "the log may only grow") {
 		t.Fatalf("a rewritten log: %v", err)
 	}
