@@ -112,3 +112,50 @@ func TestPolicy2GateValidatesTheSession(t *testing.T) {
 		t.Fatalf("a history under policy 2: %v", err)
 	}
 }
+
+// BenchmarkEvaluatePolicy2: a warm ten-signer session under policy 2,
+// without relaxation, with two vendor-outage grants and with a break-glass
+// grant. Token verifications are remembered; grant signatures are
+// verified on every evaluation (3 per grant), which is the difference.
+func BenchmarkEvaluatePolicy2(b *testing.B) {
+	ticket := "INC-1"
+	for _, c := range []struct {
+		name    string
+		grants  func(sc *scenario) []grant.Grant
+		waiver  func(sc *scenario) *grant.Grant
+		outcome decision.Outcome
+	}{
+		{"no-grant", nil, nil, decision.Allow},
+		{"two-outage-grants", func(sc *scenario) []grant.Grant {
+			return []grant.Grant{*Signed(b, VendorOutageText("VO-1", "amd", testNow-3600, testNow+3600, 50), Alice, Bob, Carol),
+				*Signed(b, VendorOutageText("VO-2", "amd", testNow-1800, testNow+3600, 60), Alice, Bob, Carol)}
+		}, nil, decision.Allow},
+		{"break-glass-grant", nil, func(sc *scenario) *grant.Grant {
+			return Signed(b, BreakGlassText("BG-1", ticket, testNow-600, testNow+3000, operators(sc), []string{string(cohort.CodeVendorDiversityCapExceeded)}), Alice, Bob, Carol)
+		}, decision.AllowWithWarnings},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			sc := newScenario(b, 10, 2)
+			Policy2(sc.reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
+			log := &governance.AuditLog{Events: []governance.Event{activation(ticket, "BG-1", testNow-500, testNow+3000, operators(sc))}}
+			if c.grants != nil || c.waiver != nil {
+				for i := range sc.session.SelectedSigners[:6] {
+					sc.session.SelectedSigners[i].VendorID = "intel" // 60 %
+				}
+			}
+			if c.grants != nil {
+				sc.session.VendorOutageGrants = c.grants(sc)
+			}
+			if c.waiver != nil {
+				sc.session.Enforcement.BreakGlassGrant = c.waiver(sc)
+			}
+			g := New(sc.reg, sc.ks, sc.rev, Options{AuditLog: log})
+			g.Evaluate(sc.session, testNow)
+			for b.Loop() {
+				if r := g.Evaluate(sc.session, testNow); r.Outcome != c.outcome {
+					b.Fatal(r.Reasons)
+				}
+			}
+		})
+	}
+}
