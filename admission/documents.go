@@ -27,9 +27,9 @@ type Keyset struct {
 
 // VerifierKey is one verifier instance's signing key.
 type VerifierKey struct {
-	KeyID              string  `json:"key_id"`
-	VerifierInstanceID string  `json:"verifier_instance_id"`
-	TrustRootID        string  `json:"trust_root_id"`
+	KeyID              string  `json:"key_id" teegate:"id"`
+	VerifierInstanceID string  `json:"verifier_instance_id" teegate:"id"`
+	TrustRootID        string  `json:"trust_root_id" teegate:"id"`
 	PubkeyHex          string  `json:"pubkey_hex"`      // BIP-340 x-only key, 64 hex digits
 	ValidFromUnix      uint64  `json:"valid_from_unix"` // Unix seconds, inclusive
 	ValidUntilUnix     uint64  `json:"valid_until_unix"`
@@ -45,22 +45,22 @@ type Token struct {
 
 // TokenSignature is one verifier's BIP-340 signature over the payload.
 type TokenSignature struct {
-	VerifierKeyID string `json:"verifier_key_id"`
+	VerifierKeyID string `json:"verifier_key_id" teegate:"id"`
 	SignatureHex  string `json:"signature_hex"` // 64 bytes, hex
 }
 
 // Payload is what the verifiers attest: which signer, in which TEE, running
 // which measurement, for how long, and which keys are to sign it.
 type Payload struct {
-	TokenID                 string   `json:"token_id"`
-	OperatorID              string   `json:"operator_id"`
-	SignerIdentifier        string   `json:"signer_identifier"`
+	TokenID                 string   `json:"token_id" teegate:"id"`
+	OperatorID              string   `json:"operator_id" teegate:"id"`
+	SignerIdentifier        string   `json:"signer_identifier" teegate:"id"`
 	TEEType                 string   `json:"tee_type"`
 	MeasurementDigest       string   `json:"measurement_digest"`
 	IssuedAtUnix            uint64   `json:"issued_at_unix"`
 	ExpiresAtUnix           uint64   `json:"expires_at_unix"`
 	RegistrySnapshotVersion uint64   `json:"registry_snapshot_version"`
-	VerifierKeyIDs          []string `json:"verifier_key_ids"`
+	VerifierKeyIDs          []string `json:"verifier_key_ids" teegate:"id"`
 	TokenRevocationEpoch    uint64   `json:"token_revocation_epoch"`
 }
 
@@ -74,14 +74,14 @@ type RevocationRegistry struct {
 	// the reference keeps the later entry; keys that differ but are equal
 	// once normalised are all kept (normaliseRevocations).
 	MinTokenRevocationEpoch uint64                      `json:"min_token_revocation_epoch"`
-	RevokedTokenIDs         map[string]RevocationRecord `json:"revoked_token_ids"`
-	RevokedVerifierKeyIDs   map[string]RevocationRecord `json:"revoked_verifier_key_ids"`
+	RevokedTokenIDs         map[string]RevocationRecord `json:"revoked_token_ids" teegate:"id"`
+	RevokedVerifierKeyIDs   map[string]RevocationRecord `json:"revoked_verifier_key_ids" teegate:"id"`
 	// RevokedOperatorIDs and RevokedSignerIdentifiers complete the denylist
 	// for the session gate, which applies layer C's checks with them; they
 	// may be absent (empty) but not null, and teegate check token, like the
 	// reference, does not read them.
-	RevokedOperatorIDs       []string `json:"revoked_operator_ids"`
-	RevokedSignerIdentifiers []string `json:"revoked_signer_identifiers"`
+	RevokedOperatorIDs       []string `json:"revoked_operator_ids" teegate:"id"`
+	RevokedSignerIdentifiers []string `json:"revoked_signer_identifiers" teegate:"id"`
 }
 
 // RevocationRecord says when, and optionally why, something was revoked.

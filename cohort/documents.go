@@ -33,16 +33,16 @@ type Session struct {
 
 // SelectedSigner is one signer of the cohort and its token snapshot.
 type SelectedSigner struct {
-	OperatorID       string        `json:"operator_id"`
-	SignerIdentifier string        `json:"signer_identifier"`
-	VendorID         string        `json:"vendor_id"` // the TEE vendor bucket, as reported
+	OperatorID       string        `json:"operator_id" teegate:"id"`
+	SignerIdentifier string        `json:"signer_identifier" teegate:"id"`
+	VendorID         string        `json:"vendor_id" teegate:"id"` // the TEE vendor bucket, as reported
 	Token            TokenSnapshot `json:"token"`
 }
 
 // TokenSnapshot is what the coordinator retained of the signer's admission
 // token (layer B verifies the token itself).
 type TokenSnapshot struct {
-	TokenID              string `json:"token_id"`
+	TokenID              string `json:"token_id" teegate:"id"`
 	IssuedAtUnix         uint64 `json:"issued_at_unix"`
 	ExpiresAtUnix        uint64 `json:"expires_at_unix"`
 	TokenRevocationEpoch uint64 `json:"token_revocation_epoch"`
@@ -53,9 +53,9 @@ type TokenSnapshot struct {
 // reference.
 type Denylist struct {
 	RefreshedAtUnix          uint64   `json:"refreshed_at_unix"`
-	RevokedOperatorIDs       []string `json:"revoked_operator_ids"`
-	RevokedSignerIdentifiers []string `json:"revoked_signer_identifiers"`
-	RevokedTokenIDs          []string `json:"revoked_token_ids"`
+	RevokedOperatorIDs       []string `json:"revoked_operator_ids" teegate:"id"`
+	RevokedSignerIdentifiers []string `json:"revoked_signer_identifiers" teegate:"id"`
+	RevokedTokenIDs          []string `json:"revoked_token_ids" teegate:"id"`
 	MinTokenRevocationEpoch  uint64   `json:"min_token_revocation_epoch"`
 }
 

@@ -17,7 +17,7 @@ import (
 type Context struct {
 	SessionID           string          `json:"session_id"`
 	CanarySession       bool            `json:"canary_session"`
-	SelectedOperatorIDs []string        `json:"selected_operator_ids"`
+	SelectedOperatorIDs []string        `json:"selected_operator_ids" teegate:"id"`
 	RuntimeDecision     RuntimeDecision `json:"runtime_decision"`
 	EnforcementMode     string          `json:"enforcement_mode"`
 	BreakGlass          *BreakGlass     `json:"break_glass"` // nil: no waiver
@@ -41,11 +41,11 @@ type RuntimeDecision struct {
 // BreakGlass is a waiver that lets named operators proceed despite a
 // violation, for a bounded time, on a governance quorum.
 type BreakGlass struct {
-	IncidentTicket    string   `json:"incident_ticket"`
+	IncidentTicket    string   `json:"incident_ticket" teegate:"id"`
 	DeclaredAtUnix    uint64   `json:"declared_at_unix"`
 	ExpiresAtUnix     uint64   `json:"expires_at_unix"`
 	ApproverQuorumBps uint64   `json:"approver_quorum_bps"`
-	ScopeOperatorIDs  []string `json:"scope_operator_ids"`
+	ScopeOperatorIDs  []string `json:"scope_operator_ids" teegate:"id"`
 	// IsNewActivation is the caller's claim that the ticket was never
 	// activated before; teegate infers it from the history and only
 	// cross-checks the claim. It may be absent (false) but not null.
@@ -54,7 +54,7 @@ type BreakGlass struct {
 
 // HistoryRecord is one earlier break-glass activation.
 type HistoryRecord struct {
-	IncidentTicket  string `json:"incident_ticket"`
+	IncidentTicket  string `json:"incident_ticket" teegate:"id"`
 	ActivatedAtUnix uint64 `json:"activated_at_unix"`
 }
 

@@ -34,9 +34,9 @@ type Session struct {
 
 // Signer is one selected signer and the token it presented.
 type Signer struct {
-	OperatorID       string          `json:"operator_id"`
-	SignerIdentifier string          `json:"signer_identifier"`
-	VendorID         string          `json:"vendor_id"`
+	OperatorID       string          `json:"operator_id" teegate:"id"`
+	SignerIdentifier string          `json:"signer_identifier" teegate:"id"`
+	VendorID         string          `json:"vendor_id" teegate:"id"`
 	Token            admission.Token `json:"token"`
 }
 

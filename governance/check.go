@@ -30,6 +30,7 @@ func CheckRegistry(reg *Registry, log *AuditLog, now uint64) decision.Decision {
 	checkOperators(&b, reg.Operators, now)
 	checkActivationGate(&b, profile, reg.ActivationGate, &reg.Enforcement, now)
 	checkGovernanceKeys(&b, reg)
+	checkPolicy2(&b, reg, now)
 	if log != nil {
 		checkAuditLog(&b, reg, log.Events, now)
 	}

@@ -39,14 +39,14 @@ func (t *EventType) UnmarshalText(b []byte) error {
 type Event struct {
 	EventID              string    `json:"event_id"`
 	EventType            EventType `json:"event_type"`
-	OperatorID           *string   `json:"operator_id"`        // add, suspend, revoke, measurement_update
-	SignerIdentifier     *string   `json:"signer_identifier"`  // add
-	MeasurementDigest    *string   `json:"measurement_digest"` // measurement_update
+	OperatorID           *string   `json:"operator_id" teegate:"id"`       // add, suspend, revoke, measurement_update
+	SignerIdentifier     *string   `json:"signer_identifier" teegate:"id"` // add
+	MeasurementDigest    *string   `json:"measurement_digest"`             // measurement_update
 	GovernanceDecisionID string    `json:"governance_decision_id"`
 	EffectiveAtUnix      uint64    `json:"effective_at_unix"`
-	IncidentTicket       *string   `json:"incident_ticket"`    // break_glass_activate, break_glass_expire
-	ScopeOperatorIDs     *[]string `json:"scope_operator_ids"` // break_glass_activate
-	ExpiresAtUnix        *uint64   `json:"expires_at_unix"`    // break_glass_activate
+	IncidentTicket       *string   `json:"incident_ticket" teegate:"id"`    // break_glass_activate, break_glass_expire
+	ScopeOperatorIDs     *[]string `json:"scope_operator_ids" teegate:"id"` // break_glass_activate
+	ExpiresAtUnix        *uint64   `json:"expires_at_unix"`                 // break_glass_activate
 }
 
 // AuditLog is the governance audit event log, oldest event first.

@@ -8,6 +8,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/bip340"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/idprofile"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -31,7 +32,7 @@ const MaxGovernanceKeyLifetimeSeconds = 366 * SecondsPerDay
 // signs grants (policy 2). An approver may hold several keys, as during a
 // rotation; it is counted once however many it has.
 type GovernanceKey struct {
-	ApproverID     string `json:"approver_id"`
+	ApproverID     string `json:"approver_id" teegate:"id"`
 	Role           string `json:"role"`       // security_owner, signer_runtime_owner or governance_delegate
 	PubkeyHex      string `json:"pubkey_hex"` // BIP-340 x-only key, 64 hex digits
 	ValidFromUnix  uint64 `json:"valid_from_unix"`
@@ -49,24 +50,45 @@ func (r *Registry) Policy() int {
 }
 
 // validatePolicy refuses, as input errors, a policy version teegate does
-// not know and policy 2 members in a policy 1 registry: a registry must
-// not carry keys that nothing reads.
+// not know, policy 2 members in a policy 1 registry (a registry must not
+// carry what nothing reads), and a policy 2 registry without what policy 2
+// needs or with an identifier outside the profile (idprofile).
 func (r *Registry) validatePolicy(file string) error {
+	fail := func(pointer, msg string) error {
+		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: pointer, Offset: -1, Msg: msg}
+	}
 	if v := r.PolicyVersion; v != nil && *v != Policy1 && *v != Policy2 {
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/policy_version", Offset: -1,
-			Msg: fmt.Sprintf("policy_version %d is not 1 or 2", *v)}
+		return fail("/policy_version", fmt.Sprintf("policy_version %d is not 1 or 2", *v))
 	}
-	if r.Policy() == Policy2 && r.Enforcement.BreakGlassQuorumBps == 0 {
-		// Layer C does not otherwise read it, so it may be absent there:
-		// a zero quorum must not let one signature pass.
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/enforcement/break_glass_quorum_bps", Offset: -1,
-			Msg: "policy_version 2 computes every grant's quorum against break_glass_quorum_bps; it must be present and greater than 0"}
+	if r.Policy() == Policy1 {
+		switch {
+		case r.GovernanceKeys != nil:
+			return fail("/governance_keys", "governance_keys belong to policy_version 2; this registry is policy 1")
+		case r.RegistryVersion != nil:
+			return fail("/registry_version", "registry_version belongs to policy_version 2; this registry is policy 1")
+		case r.MinTokenRegistryVersion != nil:
+			return fail("/min_token_registry_version", "min_token_registry_version belongs to policy_version 2; this registry is policy 1")
+		}
+		for i := range r.Operators {
+			if r.Operators[i].VendorID != nil {
+				return fail(fmt.Sprintf("/operators/%d/vendor_id", i), "an operator's vendor_id belongs to policy_version 2; this registry is policy 1")
+			}
+		}
+		return nil
 	}
-	if r.Policy() == Policy1 && r.GovernanceKeys != nil {
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/governance_keys", Offset: -1,
-			Msg: "governance_keys belong to policy_version 2; this registry is policy 1"}
+	// Layers that do not read these members may leave them out of their
+	// decode; policy 2 reads them all, so they must be set.
+	switch {
+	case r.Enforcement.BreakGlassQuorumBps == 0:
+		return fail("/enforcement/break_glass_quorum_bps", "policy_version 2 computes every grant's quorum against break_glass_quorum_bps; it must be present and greater than 0")
+	case r.Enforcement.ReAttestationPollIntervalSeconds == 0:
+		return fail("/enforcement/re_attestation_poll_interval_seconds", "policy_version 2 bounds a runtime decision's age by re_attestation_poll_interval_seconds; it must be present and greater than 0")
+	case r.RegistryVersion == nil:
+		return fail("/registry_version", "policy_version 2 binds tokens to the registry: registry_version is required")
+	case r.MinTokenRegistryVersion == nil:
+		return fail("/min_token_registry_version", "policy_version 2 binds tokens to the registry: min_token_registry_version is required")
 	}
-	return nil
+	return idprofile.Check(file, r)
 }
 
 // keyFinding is one problem with a governance key entry; the entry is

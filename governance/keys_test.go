@@ -2,6 +2,7 @@ package governance
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,10 +18,15 @@ const (
 	pub3G = "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9"
 )
 
-// policy2 makes r a policy 2 registry with one key per role.
+// policy2 makes r a policy 2 registry with one key per role, registry
+// versions 5 to 7, and each operator's vendor.
 func policy2(r *Registry) {
 	v := uint64(Policy2)
 	r.PolicyVersion = &v
+	r.RegistryVersion, r.MinTokenRegistryVersion = u64(7), u64(5)
+	for i, vendor := range []string{VendorIntel, VendorAMD, VendorIntel} {
+		r.Operators[i].VendorID = &vendor
+	}
 	r.GovernanceKeys = &[]GovernanceKey{
 		{ApproverID: "alice", Role: RoleSecurityOwner, PubkeyHex: pubG, ValidFromUnix: testNow - 100, ValidUntilUnix: testNow + 100},
 		{ApproverID: "bob", Role: RoleSignerRuntimeOwner, PubkeyHex: pub2G, ValidFromUnix: testNow - 100, ValidUntilUnix: testNow + 100},
@@ -61,6 +67,37 @@ var keyCases = []registryCase{
 
 func TestCheckRegistryGovernanceKeys(t *testing.T) { runCases(t, keyCases) }
 
+func editPolicy2(f func(r *Registry)) func(r *Registry, _ **AuditLog) {
+	return func(r *Registry, _ **AuditLog) {
+		policy2(r)
+		f(r)
+	}
+}
+
+// Issue 17's rules at layer A: registry versions, vendors, no operator
+// from the future. Each policy 1 twin allows.
+var policy2RegistryCases = []registryCase{
+	{"no registry version", editPolicy2(func(r *Registry) { r.RegistryVersion = nil }), 0, codes{CodeRegistryVersionInvalid}},
+	{"registry version 0", editPolicy2(func(r *Registry) { r.RegistryVersion, r.MinTokenRegistryVersion = u64(0), u64(0) }), 0, codes{CodeRegistryVersionInvalid}},
+	{"a minimum above the version", editPolicy2(func(r *Registry) { r.MinTokenRegistryVersion = u64(8) }), 0, codes{CodeMinTokenRegistryVersionAboveRegistryVersion}},
+	{"a minimum equal to the version", editPolicy2(func(r *Registry) { r.MinTokenRegistryVersion = u64(7) }), 0, nil},
+	{"an operator without a vendor", editPolicy2(func(r *Registry) { r.Operators[1].VendorID = nil }), 0,
+		codes{CodeOperatorVendorInvalid, CodeOperatorTEETypeVendorMismatch}},
+	{"an unknown vendor", editPolicy2(func(r *Registry) { v := "globex"; r.Operators[1].VendorID = &v }), 0,
+		codes{CodeOperatorVendorInvalid, CodeOperatorTEETypeVendorMismatch}},
+	{"a vendor, normalised", editPolicy2(func(r *Registry) { v := " AMD "; r.Operators[1].VendorID = &v }), 0, nil},
+	{"a TEE type of another vendor", editPolicy2(func(r *Registry) { r.Operators[0].AllowedTEETypes = []string{"sgx", "sev-snp"} }), 0,
+		codes{CodeOperatorTEETypeVendorMismatch}},
+	{"an unknown TEE type", editPolicy2(func(r *Registry) { r.Operators[0].AllowedTEETypes = []string{"sgx", "keystone"} }), 0,
+		codes{CodeOperatorTEETypeVendorMismatch}},
+	{"an active operator from the future", editPolicy2(func(r *Registry) { r.Operators[0].EffectiveFrom = testNow + 1 }), 0,
+		codes{CodeActiveOperatorNotYetEffective}},
+	{"a suspended operator from the future is no finding", editPolicy2(func(r *Registry) { r.Operators[1].EffectiveFrom = testNow + 1 }), 0, nil},
+	{"policy 1: an active operator from the future", func(r *Registry, _ **AuditLog) { r.Operators[0].EffectiveFrom = testNow + 1 }, 0, nil},
+}
+
+func TestCheckRegistryPolicy2(t *testing.T) { runCases(t, policy2RegistryCases) }
+
 func TestApproversAt(t *testing.T) {
 	r := validRegistry()
 	policy2(r)
@@ -92,17 +129,28 @@ func TestApproversAt(t *testing.T) {
 }
 
 func TestPolicyVersionIsDecodedStrictly(t *testing.T) {
-	const base = `{"profile_status": "draft", "enforcement": {"break_glass_quorum_bps": 6700}, "operators": []`
+	const base = `{"profile_status": "draft", "enforcement": {"break_glass_quorum_bps": 6700, "re_attestation_poll_interval_seconds": 300}, "operators": []`
+	const versions = `, "registry_version": 7, "min_token_registry_version": 5`
 	for _, tc := range []struct{ name, doc, msg string }{
 		{"policy 3", base + `, "policy_version": 3}`, `"/policy_version": policy_version 3 is not 1 or 2`},
 		{"policy 0", base + `, "policy_version": 0}`, `policy_version 0 is not 1 or 2`},
 		{"keys under policy 1", base + `, "policy_version": 1, "governance_keys": []}`, `"/governance_keys": governance_keys belong to policy_version 2`},
 		{"keys without a version", base + `, "governance_keys": []}`, `"/governance_keys"`},
-		{"policy 2 without a quorum", strings.Replace(base, `"break_glass_quorum_bps": 6700`, ``, 1) + `, "policy_version": 2, "governance_keys": []}`,
+		{"policy 2 without a quorum", strings.Replace(base, `"break_glass_quorum_bps": 6700, `, ``, 1) + versions + `, "policy_version": 2, "governance_keys": []}`,
 			`"/enforcement/break_glass_quorum_bps": policy_version 2 computes`},
-		{"a key without its role", base + `, "policy_version": 2, "governance_keys": [{"approver_id": "a", "pubkey_hex": "", "valid_from_unix": 1, "valid_until_unix": 2}]}`,
+		{"policy 2 without a poll interval", strings.Replace(base, `, "re_attestation_poll_interval_seconds": 300`, ``, 1) + versions + `, "policy_version": 2}`,
+			`"/enforcement/re_attestation_poll_interval_seconds": policy_version 2 bounds`},
+		{"policy 2 without a registry version", base + `, "min_token_registry_version": 5, "policy_version": 2}`, `"/registry_version": policy_version 2 binds`},
+		{"policy 2 without a minimum token version", base + `, "registry_version": 5, "policy_version": 2}`, `"/min_token_registry_version": policy_version 2 binds`},
+		{"versions under policy 1", base + versions + `}`, `"/registry_version": registry_version belongs to policy_version 2`},
+		{"a minimum under policy 1", base + `, "min_token_registry_version": 1}`, `"/min_token_registry_version": min_token_registry_version belongs`},
+		{"a vendor under policy 1", strings.Replace(base, `"operators": []`, `"operators": [{"operator_id": "a", "vendor_id": "intel"}]`, 1) + `}`,
+			`"/operators/0/vendor_id": an operator's vendor_id belongs to policy_version 2`},
+		{"a look-alike identifier under policy 2", strings.Replace(base, `"operators": []`, `"operators": [{"operator_id": "keep-alpha", "signer_identifier": "s1"}, {"operator_id": "keep-аlpha", "signer_identifier": "s2"}]`, 1) + versions + `, "policy_version": 2}`,
+			`"/operators/1/operator_id": policy_version 2 identifier "keep-аlpha" has "а" at byte 5`},
+		{"a key without its role", base + versions + `, "policy_version": 2, "governance_keys": [{"approver_id": "a", "pubkey_hex": "", "valid_from_unix": 1, "valid_until_unix": 2}]}`,
 			`"/governance_keys/0": missing required member "role"`},
-		{"a key with an extra member", base + `, "policy_version": 2, "governance_keys": [{"approver_id": "a", "role": "r", "pubkey_hex": "", "valid_from_unix": 1, "valid_until_unix": 2, "weight": 2}]}`,
+		{"a key with an extra member", base + versions + `, "policy_version": 2, "governance_keys": [{"approver_id": "a", "role": "r", "pubkey_hex": "", "valid_from_unix": 1, "valid_until_unix": 2, "weight": 2}]}`,
 			`"/governance_keys/0/weight": unknown member`},
 	} {
 		req := RequireMembers(append([]string{"/profile_status"}, GovernanceKeyMembers...)...)
@@ -115,7 +163,7 @@ func TestPolicyVersionIsDecodedStrictly(t *testing.T) {
 			}
 		}
 	}
-	for _, doc := range []string{base + `}`, base + `, "policy_version": 1}`, base + `, "policy_version": 2, "governance_keys": []}`} {
+	for _, doc := range []string{base + `}`, base + `, "policy_version": 1}`, base + versions + `, "policy_version": 2, "governance_keys": []}`} {
 		if _, err := DecodeRegistry("r.json", []byte(doc), RequireMembers("/profile_status")); err != nil {
 			t.Errorf("%s: %v", doc, err)
 		}
@@ -126,10 +174,10 @@ func TestPolicyVersionIsDecodedStrictly(t *testing.T) {
 // docs/reason-codes.md fails here; codes.go keeps the reference's 86.
 func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
 	produced := map[decision.Code]bool{}
-	for _, tc := range keyCases {
+	for _, tc := range append(slices.Clone(keyCases), policy2RegistryCases...) {
 		for _, c := range tc.want {
 			produced[c] = true
 		}
 	}
-	codetest.CheckCoverage(t, "policy2_codes.go", 8, produced, "../docs/reason-codes.md")
+	codetest.CheckCoverage(t, "policy2_codes.go", 13, produced, "../docs/reason-codes.md")
 }

@@ -56,6 +56,11 @@ type Registry struct {
 	// GovernanceKeys are the keys of the governance approvers who sign
 	// grants; policy 2 only.
 	GovernanceKeys *[]GovernanceKey `json:"governance_keys"`
+	// RegistryVersion and MinTokenRegistryVersion bind tokens to the
+	// registry they were issued against (policy 2 only, and required
+	// there): a token's registry_snapshot_version must lie between them.
+	RegistryVersion         *uint64 `json:"registry_version"`
+	MinTokenRegistryVersion *uint64 `json:"min_token_registry_version"`
 }
 
 // Enforcement holds the registry-wide enforcement parameters.
@@ -76,8 +81,8 @@ type Enforcement struct {
 
 // Operator is one whitelisted operator's admission record.
 type Operator struct {
-	OperatorID               string   `json:"operator_id"`
-	SignerIdentifier         string   `json:"signer_identifier"`
+	OperatorID               string   `json:"operator_id" teegate:"id"`
+	SignerIdentifier         string   `json:"signer_identifier" teegate:"id"`
 	Status                   string   `json:"status"`
 	AllowedTEETypes          []string `json:"allowed_tee_types"`
 	AllowedMeasurements      []string `json:"allowed_measurements"`
@@ -85,6 +90,9 @@ type Operator struct {
 	GracePeriodSeconds       uint64   `json:"grace_period_seconds"`
 	EffectiveFrom            uint64   `json:"effective_from"`  // Unix seconds
 	EffectiveUntil           *uint64  `json:"effective_until"` // Unix seconds; nil: no end
+	// VendorID is the operator's TEE vendor (TEEVendor), policy 2 only:
+	// the vendor its signers count under, whatever a session says.
+	VendorID *string `json:"vendor_id" teegate:"id"`
 }
 
 // ActivationGate records the governance decision that made the profile
@@ -102,7 +110,7 @@ type ActivationGate struct {
 
 // Approver is one role holder's decision on the activation.
 type Approver struct {
-	ApproverID    string `json:"approver_id"`
+	ApproverID    string `json:"approver_id" teegate:"id"`
 	Role          string `json:"role"`
 	Decision      string `json:"decision"`
 	DecidedAtUnix uint64 `json:"decided_at_unix"`

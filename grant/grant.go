@@ -47,27 +47,27 @@ type Grant struct {
 // names the approver, not the key: an approver is counted once, under
 // whichever of its keys the signature verifies.
 type Signature struct {
-	ApproverID   string `json:"approver_id"`
+	ApproverID   string `json:"approver_id" teegate:"id"`
 	SignatureHex string `json:"signature_hex"`
 }
 
 // Text is what a grant says. The members after ExpiresAtUnix belong to one
 // kind each: a grant must carry all of its kind's and none of the other's.
 type Text struct {
-	GrantID        string `json:"grant_id"`
+	GrantID        string `json:"grant_id" teegate:"id"`
 	Kind           Kind   `json:"kind"`
 	DeclaredAtUnix uint64 `json:"declared_at_unix"`
 	ExpiresAtUnix  uint64 `json:"expires_at_unix"`
 
 	// break_glass
-	IncidentTicket   *string   `json:"incident_ticket,omitzero"`
-	ScopeOperatorIDs *[]string `json:"scope_operator_ids,omitzero"`
+	IncidentTicket   *string   `json:"incident_ticket,omitzero" teegate:"id"`
+	ScopeOperatorIDs *[]string `json:"scope_operator_ids,omitzero" teegate:"id"`
 	// WaivedCodes are the reason codes of the violations the grant waives,
 	// as the runtime decision states them (without layer D's "runtime_").
 	WaivedCodes *[]string `json:"waived_codes,omitzero"`
 
 	// vendor_outage
-	VendorID                           *string `json:"vendor_id,omitzero"` // the vendor that is out
+	VendorID                           *string `json:"vendor_id,omitzero" teegate:"id"` // the vendor that is out
 	RelaxedMaxSingleVendorSharePercent *uint64 `json:"relaxed_max_single_vendor_share_percent,omitzero"`
 }
 

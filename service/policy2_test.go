@@ -20,7 +20,7 @@ import (
 // over the 40 % cap. The grant waives exactly that.
 func policy2Fixture(t *testing.T) (f *fixture, session []byte) {
 	f = newFixture(t)
-	f.write(t, DocRegistry, WithKeys(t, readExample(t, "registry.json"), 1764547200, 1772323200, Alice, Bob, Carol))
+	f.write(t, DocRegistry, WithKeys(t, readExample(t, "policy2/registry.json"), 1764547200, 1772323200, Alice, Bob, Carol))
 	f.paths.Events = filepath.Join(f.dir, "events.json")
 	f.write(t, DocEvents, []byte(policy2Log("")))
 	ops := []string{"keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"}

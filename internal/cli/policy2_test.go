@@ -20,7 +20,7 @@ const p2Now = 1767225600 // the examples' 2026-01-01T00:00:00Z
 // keys those of the default approvers.
 func policy2Registry(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile("../../examples/registry.json")
+	data, err := os.ReadFile("../../examples/policy2/registry.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +110,11 @@ func TestPolicy2CheckEnforcement(t *testing.T) {
 func TestPolicy2InputErrors(t *testing.T) {
 	session := mustRead(t, "../../examples/gate/session.json")
 	outage := `"vendor_outage": {"declared": true, "declared_at_unix": 1767222000, "relaxed_max_single_vendor_share_percent": 50, "expires_at_unix": 1767229200},` + "\n  \"enforcement\""
-	bad := strings.Replace(policy2Registry(t), `"role":"signer_runtime_owner"`, `"role":"auditor"`, 1)
+	bad := strings.Replace(policy2Registry(t), `"approver_id":"bob","role":"signer_runtime_owner"`, `"approver_id":"bob","role":"auditor"`, 1)
 	dir := clitest.WriteFiles(t, map[string]string{
 		"registry.json":         policy2Registry(t),
 		"registry-bad-key.json": bad,
-		"registry-v3.json":      strings.Replace(policy2Registry(t), `"policy_version": 2`, `"policy_version": 3`, 1),
+		"registry-v3.json":      strings.Replace(policy2Registry(t), `"policy_version":2`, `"policy_version":3`, 1),
 		"session-outage.json":   strings.Replace(session, `"enforcement"`, outage, 1),
 		"session-waiver.json":   strings.Replace(session, `"canary_session": false}`, `"canary_session": false, "break_glass": {"incident_ticket": "I", "declared_at_unix": 1, "expires_at_unix": 2, "approver_quorum_bps": 10000, "scope_operator_ids": []}}`, 1),
 		"runtime-outage.json":   mustRead(t, "../../examples/runtime/session-vendor-outage.json"),

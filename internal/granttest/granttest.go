@@ -4,11 +4,11 @@
 package granttest
 
 import (
-	"bytes"
 	"fmt"
 	"testing"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/governance"
@@ -97,11 +97,16 @@ func SignedJSON(t testing.TB, text string, as ...Approver) *grant.Grant {
 	return g
 }
 
-// WithKeys is a registry document, as JSON text, made policy 2 with the
-// approvers' keys valid over [from, until): the members are added first
-// in its top-level object.
+// WithKeys is a policy 2 registry document, as JSON text, whose
+// governance keys are replaced by the approvers', each valid over
+// [from, until): examples/policy2/registry.json lists keys whose secrets
+// were discarded, and tests must sign.
 func WithKeys(t testing.TB, registryJSON []byte, from, until uint64, as ...Approver) []byte {
 	t.Helper()
+	var doc map[string]jsontext.Value
+	if err := json.Unmarshal(registryJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
 	keys := make([]governance.GovernanceKey, len(as))
 	for i, a := range as {
 		keys[i] = a.Entry(from, until)
@@ -110,11 +115,10 @@ func WithKeys(t testing.TB, registryJSON []byte, from, until uint64, as ...Appro
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := bytes.IndexByte(registryJSON, '{')
-	if open < 0 {
-		t.Fatal("the registry is not an object")
+	doc["governance_keys"] = k
+	out, err := json.Marshal(doc, json.Deterministic(true))
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := append([]byte{}, registryJSON[:open+1]...)
-	out = fmt.Appendf(out, "\n  \"policy_version\": 2,\n  \"governance_keys\": %s,", k)
-	return append(out, registryJSON[open+1:]...)
+	return out
 }

@@ -1,0 +1,102 @@
+package governance
+
+import (
+	"strings"
+
+	"github.com/teegate/teegate/decision"
+	"github.com/teegate/teegate/internal/ident"
+)
+
+// TEE vendors, policy 2: the buckets of the single-vendor cap. A signer
+// counts under its operator's governed vendor, never under a label a
+// session gives it.
+const (
+	VendorIntel = "intel"
+	VendorAMD   = "amd"
+	VendorArm   = "arm"
+	VendorAWS   = "aws"
+)
+
+// teeVendors maps each TEE type to the vendor whose hardware and
+// attestation roots it rests on.
+var teeVendors = map[string]string{
+	"sgx":     VendorIntel,
+	"tdx":     VendorIntel,
+	"sev-snp": VendorAMD,
+	"cca":     VendorArm,
+	"nitro":   VendorAWS,
+}
+
+// TEEVendor returns the vendor of a TEE type (trimmed, ASCII-folded), and
+// whether the type is known.
+func TEEVendor(teeType string) (string, bool) {
+	v, ok := teeVendors[ident.Norm(teeType)]
+	return v, ok
+}
+
+func knownVendor(v string) bool {
+	for _, known := range teeVendors {
+		if v == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Vendor is the operator's governed vendor, normalised; "" when it has
+// none (policy 1, or a defect layer A reports).
+func (o *Operator) Vendor() string {
+	if o.VendorID == nil {
+		return ""
+	}
+	return ident.Norm(*o.VendorID)
+}
+
+// checkPolicy2 is layer A's check of what a policy 2 registry adds beside
+// its governance keys: the registry versions that bind tokens, each
+// operator's vendor and TEE types, and no active operator from the future.
+func checkPolicy2(b *decision.Builder, reg *Registry, now uint64) {
+	if reg.Policy() != Policy2 {
+		return
+	}
+	// Decoding refuses a policy 2 registry without them; one built in
+	// code may lack them, and is reported.
+	minV, v, ok := reg.TokenVersions()
+	if !ok || v == 0 {
+		b.Addf(CodeRegistryVersionInvalid, "registry_version and min_token_registry_version must be present, and registry_version greater than 0")
+	} else if minV > v {
+		b.Addf(CodeMinTokenRegistryVersionAboveRegistryVersion, "min_token_registry_version %d is above registry_version %d: no token can be admitted", minV, v)
+	}
+	for i := range reg.Operators {
+		op := &reg.Operators[i]
+		vendor := op.Vendor()
+		if !knownVendor(vendor) {
+			got := "none"
+			if op.VendorID != nil {
+				got = "\"" + *op.VendorID + "\""
+			}
+			b.Addf(CodeOperatorVendorInvalid, "operator %q: vendor_id is %s; policy 2 needs one of %s", op.OperatorID, got, vendorList())
+		}
+		for _, tt := range op.AllowedTEETypes {
+			if tv, ok := TEEVendor(tt); !ok || tv != vendor {
+				b.Addf(CodeOperatorTEETypeVendorMismatch, "operator %q: allowed TEE type %q is not one of vendor %q's", op.OperatorID, tt, vendor)
+			}
+		}
+		if op.Active() && op.EffectiveFrom > now {
+			b.Addf(CodeActiveOperatorNotYetEffective, "operator %q is active but effective only from %d, after now (%d)", op.OperatorID, op.EffectiveFrom, now)
+		}
+	}
+}
+
+// TokenVersions returns the range of registry_snapshot_version a token
+// may carry, and false when the registry does not state both ends.
+func (r *Registry) TokenVersions() (minVersion, version uint64, ok bool) {
+	if r.RegistryVersion == nil || r.MinTokenRegistryVersion == nil {
+		return 0, 0, false
+	}
+	return *r.MinTokenRegistryVersion, *r.RegistryVersion, true
+}
+
+func vendorList() string {
+	return strings.Join([]string{VendorAMD, VendorArm, VendorAWS, VendorIntel}, ", ")
+}
