@@ -7,6 +7,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/idprofile"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -53,6 +54,7 @@ type Checker struct {
 	operators map[string]*governance.Operator // the first record of each normalised id
 	rev       revocationIndexes
 	minEpoch  uint64
+	policy2   bool // the registry's policy_version is 2
 }
 
 // NewChecker prepares a Checker for tokens checked at now. v may be nil.
@@ -61,7 +63,7 @@ func NewChecker(v *Verifier, reg *governance.Registry, ks *Keyset, rev *Revocati
 	checkRegistryPolicy(&b, reg)
 	keys := checkKeyset(&b, v, ks, now)
 	governance.CheckDenylistFreshness(&b, rev.DenylistRefreshedAtUnix, &reg.Enforcement, now, freshnessCodes)
-	return &Checker{v: v, reg: reg, ks: ks, now: now, prefix: b.Reasons(), keys: keys, operators: governance.IndexOperators(reg.Operators),
+	return &Checker{v: v, reg: reg, ks: ks, now: now, prefix: b.Reasons(), keys: keys, operators: governance.IndexOperators(reg.Operators), policy2: reg.Policy() == governance.Policy2,
 		rev: revocationIndex(rev), minEpoch: rev.MinTokenRevocationEpoch}
 }
 
@@ -295,6 +297,12 @@ func (c *tokenCheck) claims(payloadJSON string) (entry *payloadEntry, declared m
 		return nil, nil, false
 	}
 	c.decoded = p
+	if c.policy2 {
+		if err := idprofile.Check("payload_json", p); err != nil {
+			c.b.Addf(CodeTokenPayloadIdentifierInvalid, "payload_json: %s", err.(*strictjson.Error).Problem())
+			return nil, nil, false
+		}
+	}
 	if declared, ok = c.payload(p); !ok {
 		return nil, nil, false
 	}
@@ -315,7 +323,7 @@ func (c *tokenCheck) claims(payloadJSON string) (entry *payloadEntry, declared m
 func CheckClaims(reg *governance.Registry, payloadJSON string, now uint64) (decision.Decision, *Payload) {
 	var b decision.Builder
 	checkRegistryPolicy(&b, reg)
-	k := &Checker{reg: reg, now: now, operators: governance.IndexOperators(reg.Operators)}
+	k := &Checker{reg: reg, now: now, operators: governance.IndexOperators(reg.Operators), policy2: reg.Policy() == governance.Policy2}
 	c := tokenCheck{Checker: k, b: &b}
 	c.claims(payloadJSON)
 	return b.Decide(now), c.decoded
@@ -404,6 +412,9 @@ func (c *tokenCheck) operator(p *Payload) bool {
 		c.b.Addf(CodeOperatorEffectiveWindowExpired, "the token is issued at %d, after operator %q's effective_until (%d)",
 			p.IssuedAtUnix, op.OperatorID, *op.EffectiveUntil)
 	}
+	if c.policy2 {
+		c.operatorAtNow(p, op)
+	}
 	var ttl uint64
 	if p.ExpiresAtUnix > p.IssuedAtUnix {
 		ttl = p.ExpiresAtUnix - p.IssuedAtUnix
@@ -412,6 +423,25 @@ func (c *tokenCheck) operator(p *Payload) bool {
 		c.b.Addf(CodeTokenTTLExceedsAttestationMaxAge, "the token lives %d s, longer than the attestation max age of %d s", ttl, limit)
 	}
 	return true
+}
+
+// operatorAtNow is policy 2's check of the operator at now, not only at
+// the token's issue: its window must still be open, and the token must be
+// for the registry version it was checked against.
+func (c *tokenCheck) operatorAtNow(p *Payload, op *governance.Operator) {
+	if op.EffectiveFrom > c.now {
+		c.b.Addf(CodeTokenOperatorNotYetEffective, "operator %q is effective only from %d, after now (%d)", op.OperatorID, op.EffectiveFrom, c.now)
+	}
+	if op.EffectiveUntil != nil && *op.EffectiveUntil < c.now {
+		c.b.Addf(CodeTokenOperatorWindowClosed, "operator %q's window closed at %d, before now (%d)", op.OperatorID, *op.EffectiveUntil, c.now)
+	}
+	minV, v, _ := c.reg.TokenVersions() // absent (a registry built in code): 0 and 0, and every token is refused
+	switch {
+	case p.RegistrySnapshotVersion < minV:
+		c.b.Addf(CodeTokenRegistryVersionBelowMinimum, "registry_snapshot_version %d is below min_token_registry_version %d", p.RegistrySnapshotVersion, minV)
+	case p.RegistrySnapshotVersion > v:
+		c.b.Addf(CodeTokenRegistryVersionAboveRegistry, "registry_snapshot_version %d is above registry_version %d: the token names a registry this one is not", p.RegistrySnapshotVersion, v)
+	}
 }
 
 func containsNorm(list []string, v string) bool {
@@ -465,6 +495,11 @@ func (c *tokenCheck) signatures(entry *payloadEntry, p *Payload, sigs []TokenSig
 		if p.IssuedAtUnix < key.validFrom || p.IssuedAtUnix > key.validUntil {
 			c.b.Addf(CodeTokenSignatureKeyNotValidAtIssueTime, "key %q is valid from %d to %d; the token is issued at %d",
 				s.VerifierKeyID, key.validFrom, key.validUntil, p.IssuedAtUnix)
+			continue
+		}
+		if c.policy2 && key.validUntil < c.now {
+			// Policy 2: a signature is no better than its key now.
+			c.b.Addf(CodeTokenSignatureKeyExpired, "key %q was valid until %d, before now (%d)", s.VerifierKeyID, key.validUntil, c.now)
 			continue
 		}
 		if key.revokedAt != nil && *key.revokedAt <= c.now {

@@ -100,6 +100,7 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 		seenSigners:   make(map[string]bool, n),
 		seenTokens:    make(map[string]bool, n),
 		vendors:       map[string]uint64{},
+		policy2:       reg.Policy() == governance.Policy2,
 	}
 	signers = make([]int, b.Len())
 	for i := range signers {
@@ -235,6 +236,7 @@ type cohortCheck struct {
 
 	seenOperators, seenSigners, seenTokens map[string]bool
 	vendors                                map[string]uint64 // signers per normalised vendor id
+	policy2                                bool              // the registry's policy_version is 2
 }
 
 func (c *cohortCheck) signer(sel *SelectedSigner) {
@@ -319,9 +321,41 @@ func (c *cohortCheck) signer(sel *SelectedSigner) {
 			c.b.Addf(CodeSelectedTokenExpiredForSessionStart, "token %q expired at %d, before the session starts (now %d)", t.TokenID, t.ExpiresAtUnix, c.now)
 		case late > e.GracePeriodSeconds:
 			c.b.Addf(CodeSelectedTokenExpiredBeyondGrace, "token %q expired %d s ago, beyond the grace period of %d s", t.TokenID, late, e.GracePeriodSeconds)
+		case c.policy2 && late > reg.GracePeriodSeconds:
+			c.b.Addf(CodeSelectedTokenExpiredBeyondOperatorGrace, "token %q expired %d s ago, beyond operator %q's grace period of %d s",
+				t.TokenID, late, reg.OperatorID, reg.GracePeriodSeconds)
 		}
 	}
+	if c.policy2 {
+		ven = c.atNow(sel, reg, ven)
+	}
 	c.vendors[ven]++
+}
+
+// atNow is policy 2's check of a signer against its operator at now: the
+// operator's window, its own attestation age limit when stricter than the
+// registry's, and its governed vendor, which the signer counts under
+// whatever the session says. It returns the vendor to count.
+func (c *cohortCheck) atNow(sel *SelectedSigner, op *governance.Operator, ven string) string {
+	if op.EffectiveFrom > c.now {
+		c.b.Addf(CodeSelectedOperatorNotYetEffective, "operator %q is effective only from %d, after now (%d)", op.OperatorID, op.EffectiveFrom, c.now)
+	}
+	if op.EffectiveUntil != nil && *op.EffectiveUntil < c.now {
+		c.b.Addf(CodeSelectedOperatorWindowClosed, "operator %q's window closed at %d, before now (%d)", op.OperatorID, *op.EffectiveUntil, c.now)
+	}
+	t := &sel.Token
+	if ttl := sat.Sub(t.ExpiresAtUnix, t.IssuedAtUnix); ttl <= c.reg.Enforcement.AttestationMaxAgeSeconds && ttl > op.AttestationMaxAgeSeconds {
+		c.b.Addf(CodeSelectedTokenTTLExceedsOperatorAttestationMaxAge, "token %q lives %d s, above operator %q's attestation_max_age_seconds (%d)",
+			t.TokenID, ttl, op.OperatorID, op.AttestationMaxAgeSeconds)
+	}
+	governed := op.Vendor()
+	if governed != ven {
+		c.b.Addf(CodeSelectedVendorMismatch, "selected operator %q is labelled vendor %q, but governance records vendor %q", sel.OperatorID, sel.VendorID, governed)
+	}
+	if governed == "" {
+		return ven // layer A reports the operator; the cap still counts the signer somewhere
+	}
+	return governed
 }
 
 // vendorDiversity reports every vendor whose share of the cohort exceeds

@@ -19,6 +19,12 @@ func policy2Inputs() (*governance.Registry, *Session) {
 	reg.Enforcement.BreakGlassQuorumBps = 6700
 	Policy2(reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
 	s.SelectedSigners[2].VendorID = "intel"
+	s.SelectedSigners[4].VendorID = "aws"
+	for i := range reg.Operators {
+		vendor := s.SelectedSigners[i].VendorID
+		reg.Operators[i].VendorID = &vendor
+		reg.Operators[i].AttestationMaxAgeSeconds, reg.Operators[i].GracePeriodSeconds = 3600, 900
+	}
 	return reg, s
 }
 
@@ -151,5 +157,84 @@ func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
 			produced[c] = true
 		}
 	}
-	codetest.CheckCoverage(t, "policy2_codes.go", 3, produced, "../docs/reason-codes.md")
+	for _, tc := range policy2SignerCases {
+		for _, c := range tc.want {
+			produced[c] = true
+		}
+	}
+	codetest.CheckCoverage(t, "policy2_codes.go", 8, produced, "../docs/reason-codes.md")
+}
+
+// signerInputs is validInputs (40/40/20 % across intel, amd and aws,
+// under a 40 % cap) with each operator's vendor and limits recorded, and,
+// when p2, under policy 2.
+func signerInputs(p2 bool) (*governance.Registry, *Session) {
+	reg, s := validInputs()
+	s.SelectedSigners[4].VendorID = "aws"
+	for i := range reg.Operators {
+		reg.Operators[i].AttestationMaxAgeSeconds, reg.Operators[i].GracePeriodSeconds = 3600, 900
+		if p2 {
+			vendor := s.SelectedSigners[i].VendorID
+			reg.Operators[i].VendorID = &vendor
+		}
+	}
+	if p2 {
+		reg.Enforcement.BreakGlassQuorumBps = 6700
+		Policy2(reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
+	}
+	return reg, s
+}
+
+// Issue 17's rules at layer C, each with its policy 1 twin: the same
+// inputs under policy 1, which decides as it always has.
+var policy2SignerCases = []struct {
+	name          string
+	edit          func(reg *governance.Registry, s *Session)
+	want, policy1 []decision.Code
+}{
+	{"a valid cohort", func(*governance.Registry, *Session) {}, nil, nil},
+	{"an operator whose window closed after its token was issued", func(reg *governance.Registry, _ *Session) {
+		reg.Operators[0].EffectiveUntil = u64(testNow - 60)
+	}, codes{CodeSelectedOperatorWindowClosed}, nil},
+	{"an operator from the future", func(reg *governance.Registry, _ *Session) { reg.Operators[1].EffectiveFrom = testNow + 60 },
+		codes{CodeSelectedTokenBeforeOperatorEffectiveFrom, CodeSelectedOperatorNotYetEffective}, codes{CodeSelectedTokenBeforeOperatorEffectiveFrom}},
+	{"a token within the registry's age limit but above its operator's", func(reg *governance.Registry, s *Session) {
+		reg.Operators[2].AttestationMaxAgeSeconds = 1800
+	}, codes{CodeSelectedTokenTTLExceedsOperatorAttestationMaxAge}, nil},
+	{"mid-session, within the registry's grace but beyond its operator's", func(reg *governance.Registry, s *Session) {
+		s.Phase = "mid_session"
+		reg.Operators[3].GracePeriodSeconds = 300
+		s.SelectedSigners[3].Token.ExpiresAtUnix = testNow - 600
+		s.SelectedSigners[3].Token.IssuedAtUnix = testNow - 3000
+	}, codes{CodeSelectedTokenExpiredBeyondOperatorGrace}, nil},
+	{"a signer labelled with another vendor than its operator's", func(_ *governance.Registry, s *Session) {
+		s.SelectedSigners[2].VendorID = "amd-2"
+	}, codes{CodeSelectedVendorMismatch}, nil},
+	{"one vendor under three labels defeats the cap only under policy 1", func(reg *governance.Registry, s *Session) {
+		for i, label := range []string{"intel", "intel-x", "intel-y"} {
+			s.SelectedSigners[i].VendorID = label
+			if reg.Operators[i].VendorID != nil {
+				intel := "intel"
+				reg.Operators[i].VendorID = &intel
+			}
+		}
+	}, codes{CodeSelectedVendorMismatch, CodeSelectedVendorMismatch, CodeVendorDiversityCapExceeded}, nil},
+}
+
+func TestPolicy2Signers(t *testing.T) {
+	for _, tc := range policy2SignerCases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, p2 := range []bool{true, false} {
+				reg, s := signerInputs(p2)
+				tc.edit(reg, s)
+				want := tc.policy1
+				if p2 {
+					want = tc.want
+				}
+				if got := CheckRuntime(reg, s, testNow).Codes(); !slices.Equal(got, want) {
+					t.Fatalf("policy 2 %t: %v, want %v", p2, got, want)
+				}
+			}
+		})
+	}
 }

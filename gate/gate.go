@@ -62,11 +62,19 @@ type Gate struct {
 	workers  int
 	strict   bool // Options.RejectStaleDenylist
 	log      *governance.AuditLog
+	// policy2 and operators: the registry's policy, and its operators by
+	// normalised id, for the checks only the gate can make under policy 2.
+	policy2   bool
+	operators map[string]*governance.Operator
 }
 
 // New builds a Gate.
 func New(reg *governance.Registry, ks *admission.Keyset, rev *admission.RevocationRegistry, opts Options) *Gate {
-	g := &Gate{reg: reg, ks: ks, rev: rev, workers: opts.Workers, strict: opts.RejectStaleDenylist, log: opts.AuditLog}
+	g := &Gate{reg: reg, ks: ks, rev: rev, workers: opts.Workers, strict: opts.RejectStaleDenylist, log: opts.AuditLog,
+		policy2: reg.Policy() == governance.Policy2}
+	if g.policy2 {
+		g.operators = governance.IndexOperators(reg.Operators)
+	}
 	if g.workers <= 0 {
 		g.workers = runtime.GOMAXPROCS(0)
 	}
@@ -181,6 +189,12 @@ func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Res
 			if ident.Norm(p.SignerIdentifier) != ident.Norm(sel.SignerIdentifier) {
 				rt.add(decision.Reason{Code: CodeTokenSignerIdentifierMismatch,
 					Detail: fmt.Sprintf("selected signer %q presents a token for signer %q", sel.SignerIdentifier, p.SignerIdentifier)}, LayerToken, sel.OperatorID)
+			}
+			if op := g.operators[ident.Norm(p.OperatorID)]; g.policy2 && op != nil {
+				if tv, _ := governance.TEEVendor(p.TEEType); tv != op.Vendor() {
+					rt.add(decision.Reason{Code: CodeTokenTEETypeVendorMismatch,
+						Detail: fmt.Sprintf("the token is for a %q TEE, which is not of operator %q's vendor %q", p.TEEType, op.OperatorID, op.Vendor())}, LayerToken, sel.OperatorID)
+				}
 			}
 		}
 	}

@@ -5,24 +5,39 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/cohort"
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/grant"
+	"github.com/teegate/teegate/internal/codetest"
 	. "github.com/teegate/teegate/internal/granttest"
 )
 
 // policy2Scenario is five signers under policy 2 with intel holding three
 // of them (60 %) against a 40 % cap: the cohort violates, and only grants
 // can relax it.
-func policy2Scenario(t *testing.T) *scenario {
+func policy2Scenario(t testing.TB) *scenario {
 	sc := newScenario(t, 5, 2)
 	Policy2(sc.reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
-	for i := range sc.session.SelectedSigners {
-		sc.session.SelectedSigners[i].VendorID = []string{"intel", "intel", "intel", "amd", "arm"}[i]
+	for i, tee := range []string{"sgx", "tdx", "sgx", "sev-snp", "cca"} {
+		sc.onTEE(t, i, tee)
 	}
 	return sc
+}
+
+// onTEE puts signer i on a TEE of type tee: its operator's governed
+// vendor, the session's label and a token issued afresh all say so.
+func (sc *scenario) onTEE(tb testing.TB, i int, tee string) {
+	vendor, ok := governance.TEEVendor(tee)
+	if !ok {
+		tb.Fatalf("no vendor for %s", tee)
+	}
+	sc.session.SelectedSigners[i].VendorID = vendor
+	sc.reg.Operators[i].VendorID = &vendor
+	sc.reg.Operators[i].AllowedTEETypes = []string{tee}
+	sc.sign(tb, i, func(p *admission.Payload) { p.TEEType = tee })
 }
 
 func operators(sc *scenario) []string {
@@ -138,10 +153,12 @@ func BenchmarkEvaluatePolicy2(b *testing.B) {
 			sc := newScenario(b, 10, 2)
 			Policy2(sc.reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
 			log := &governance.AuditLog{Events: []governance.Event{activation(ticket, "BG-1", testNow-500, testNow+3000, operators(sc))}}
+			tees := []string{"sgx", "tdx", "sgx", "tdx", "sev-snp", "sev-snp", "cca", "cca", "nitro", "nitro"} // intel 40 %
 			if c.grants != nil || c.waiver != nil {
-				for i := range sc.session.SelectedSigners[:6] {
-					sc.session.SelectedSigners[i].VendorID = "intel" // 60 %
-				}
+				tees = []string{"sgx", "tdx", "sgx", "tdx", "sgx", "tdx", "sev-snp", "sev-snp", "cca", "nitro"} // intel 60 %
+			}
+			for i, tee := range tees {
+				sc.onTEE(b, i, tee)
 			}
 			if c.grants != nil {
 				sc.session.VendorOutageGrants = c.grants(sc)
@@ -158,4 +175,67 @@ func BenchmarkEvaluatePolicy2(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Issue 17's rules through the gate, each with its policy 1 twin, which
+// admits: a cohort of five on five TEE types, intel holding 40 %.
+func TestPolicy2GateRules(t *testing.T) {
+	blocked := enforce.CodeFullEnforcementViolationBlocked
+	for _, tc := range []struct {
+		name string
+		edit func(sc *scenario)
+		want []decision.Code
+	}{
+		{"a valid cohort", func(*scenario) {}, nil},
+		{"a token for a TEE of another vendor than its operator's", func(sc *scenario) {
+			sc.reg.Operators[1].AllowedTEETypes = []string{"sev-snp", "sgx"}
+			sc.sign(t, 1, func(p *admission.Payload) { p.TEEType = "sgx" })
+		}, []decision.Code{blocked, CodeTokenTEETypeVendorMismatch}},
+		{"a signer labelled with another vendor", func(sc *scenario) { sc.session.SelectedSigners[2].VendorID = "arm-2" },
+			[]decision.Code{blocked, cohort.CodeSelectedVendorMismatch}},
+		{"an operator whose window closed since its token was issued", func(sc *scenario) {
+			sc.reg.Operators[0].EffectiveUntil = ptr(testNow - 60)
+		}, []decision.Code{blocked, cohort.CodeSelectedOperatorWindowClosed, admission.CodeTokenOperatorWindowClosed}},
+		{"tokens for an older registry", func(sc *scenario) {
+			sc.reg.MinTokenRegistryVersion, sc.reg.RegistryVersion = ptr(TokenVersion+1), ptr(TokenVersion+1)
+		}, []decision.Code{blocked, admission.CodeTokenRegistryVersionBelowMinimum, admission.CodeTokenRegistryVersionBelowMinimum,
+			admission.CodeTokenRegistryVersionBelowMinimum, admission.CodeTokenRegistryVersionBelowMinimum, admission.CodeTokenRegistryVersionBelowMinimum}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, p2 := range []bool{true, false} {
+				sc := newScenario(t, 5, 2)
+				Policy2(sc.reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
+				for i, tee := range []string{"sgx", "sev-snp", "cca", "nitro", "tdx"} {
+					sc.onTEE(t, i, tee)
+				}
+				if !p2 {
+					sc.reg.PolicyVersion, sc.reg.GovernanceKeys = nil, nil
+				}
+				tc.edit(sc)
+				if err := ValidateSession("s.json", sc.reg, sc.session); err != nil {
+					t.Fatal(err)
+				}
+				res := New(sc.reg, sc.ks, sc.rev, Options{}).Evaluate(sc.session, testNow)
+				var got []decision.Code
+				for _, r := range res.Reasons {
+					got = append(got, r.Code)
+				}
+				want := tc.want
+				if !p2 {
+					want = nil // policy 1 admits every one of them
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("policy 2 %t: %v, want %v\n%v", p2, got, want, res.Reasons)
+				}
+			}
+		})
+	}
+}
+
+func ptr(v uint64) *uint64 { return &v }
+
+// The gate's policy 2 code is produced by TestPolicy2GateRules and
+// documented.
+func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
+	codetest.CheckCoverage(t, "policy2_codes.go", 1, map[decision.Code]bool{CodeTokenTEETypeVendorMismatch: true}, "../docs/reason-codes.md")
 }

@@ -14,25 +14,29 @@ import (
 	. "github.com/teegate/teegate/internal/granttest"
 )
 
-// policy2Fixture is the examples made policy 2, with an audit log that
-// activates one break-glass grant, and a session in which the coordinator
-// placed keep-charlie on an Intel host: intel holds 60 % of the cohort,
-// over the 40 % cap. The grant waives exactly that.
+// policy2Fixture is examples/policy2 with the tests' governance keys, at
+// 00:46:40, when keep-bravo's token has expired, and a session carrying a
+// grant, activated in the audit log, that waives exactly that.
 func policy2Fixture(t *testing.T) (f *fixture, session []byte) {
 	f = newFixture(t)
+	f.clock.Set(p2Now)
 	f.write(t, DocRegistry, WithKeys(t, readExample(t, "policy2/registry.json"), 1764547200, 1772323200, Alice, Bob, Carol))
+	f.write(t, DocRevocationRegistry, readExample(t, "policy2/revocation.json"))
 	f.paths.Events = filepath.Join(f.dir, "events.json")
 	f.write(t, DocEvents, []byte(policy2Log("")))
 	ops := []string{"keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"}
-	g := Signed(t, BreakGlassText("BG-1", "INC-1", testNow-600, testNow+3000, ops, []string{"vendor_diversity_cap_exceeded"}), Alice, Bob, Carol)
+	g := Signed(t, BreakGlassText("BG-1", "INC-1", p2Now-400, p2Now+3600, ops, []string{"token_expired", "selected_token_expired_for_session_start"}), Alice, Bob, Carol)
 	return f, withGrant(t, f.session, g)
 }
+
+// p2Now is 2026-01-01T00:46:40Z.
+const p2Now = 1767228400
 
 // policy2Log is an audit log that activates grant BG-1, then more.
 func policy2Log(more string) string {
 	return `{"events": [{"event_id": "e-1", "event_type": "break_glass_activate", "incident_ticket": "INC-1",
- "scope_operator_ids": ["keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"], "expires_at_unix": 1767228600,
- "governance_decision_id": "BG-1", "effective_at_unix": 1767225100}` + more + `]}`
+ "scope_operator_ids": ["keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"], "expires_at_unix": 1767232000,
+ "governance_decision_id": "BG-1", "effective_at_unix": 1767228100}` + more + `]}`
 }
 
 func withGrant(t *testing.T, session []byte, g *grant.Grant) []byte {
@@ -41,8 +45,7 @@ func withGrant(t *testing.T, session []byte, g *grant.Grant) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := strings.Replace(string(session), `"vendor_id": "amd"`, `"vendor_id": "intel"`, 1)
-	s = strings.Replace(s, `"canary_session": false}`, `"canary_session": false, "break_glass_grant": `+string(gj)+`}`, 1)
+	s := strings.Replace(string(session), `"canary_session": false}`, `"canary_session": false, "break_glass_grant": `+string(gj)+`}`, 1)
 	if !strings.Contains(s, "break_glass_grant") {
 		t.Fatal("the session edit did not apply")
 	}
@@ -72,7 +75,7 @@ func TestPolicy2ThroughTheService(t *testing.T) {
 
 	// Governance ends the incident; the log is reloaded with the others.
 	f.write(t, DocEvents, []byte(policy2Log(`, {"event_id": "e-2", "event_type": "break_glass_expire", "incident_ticket": "INC-1",
- "governance_decision_id": "BG-1-end", "effective_at_unix": 1767225500}`)))
+ "governance_decision_id": "BG-1-end", "effective_at_unix": 1767228300}`)))
 	if err := ts.svc.Reload(); err != nil {
 		t.Fatal(err)
 	}
@@ -92,18 +95,18 @@ func TestPolicy2ThroughTheService(t *testing.T) {
 	// A log that does not decode is refused alone: the denylist updated
 	// beside it still comes into force, and the log in force stays.
 	f.write(t, DocEvents, []byte(`{"events": [`))
-	rev := bytes.Replace(readExample(t, "gate/revocation.json"), []byte("1767225580"), []byte("1767225590"), 1)
+	rev := bytes.Replace(readExample(t, "policy2/revocation.json"), []byte("1767228390"), []byte("1767228395"), 1)
 	f.write(t, DocRevocationRegistry, rev)
 	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "events.json") {
 		t.Fatalf("a broken log: %v", err)
 	}
-	if snap := ts.svc.store.current.Load(); snap.revocation.DenylistRefreshedAtUnix != 1767225590 || len(snap.events.Events) != 2 {
+	if snap := ts.svc.store.current.Load(); snap.revocation.DenylistRefreshedAtUnix != 1767228395 || len(snap.events.Events) != 2 {
 		t.Fatalf("after a broken log: denylist refreshed at %d, %d events in force", snap.revocation.DenylistRefreshedAtUnix, len(snap.events.Events))
 	}
 	// So is a log whose history was rewritten.
 	f.write(t, DocEvents, []byte(strings.Replace(policy2Log(`, {"event_id": "e-2", "event_type": "break_glass_expire", "incident_ticket": "INC-1",
- "governance_decision_id": "BG-1-end", "effective_at_unix": 1767225500}, {"event_id": "e-3", "event_type": "add", "operator_id": "x", "signer_identifier": "y",
- "governance_decision_id": "d", "effective_at_unix": 1767225550}`), `"effective_at_unix": 1767225100`, `"effective_at_unix": 1767225101`, 1)))
+ "governance_decision_id": "BG-1-end", "effective_at_unix": 1767228300}, {"event_id": "e-3", "event_type": "add", "operator_id": "x", "signer_identifier": "y",
+ "governance_decision_id": "d", "effective_at_unix": 1767228350}`), `"effective_at_unix": 1767228100`, `"effective_at_unix": 1767228101`, 1)))
 	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "the log may only grow") {
 		t.Fatalf("a rewritten log: %v", err)
 	}

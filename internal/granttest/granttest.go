@@ -44,16 +44,22 @@ func (a Approver) Entry(from, until uint64) governance.GovernanceKey {
 }
 
 // Policy2 makes reg a policy 2 registry whose governance keys are the
-// approvers', each valid over [from, until).
+// approvers', each valid over [from, until), and which admits tokens of
+// registry version 1 (TokenVersion).
 func Policy2(reg *governance.Registry, from, until uint64, as ...Approver) {
-	v := uint64(governance.Policy2)
+	v, tv := uint64(governance.Policy2), uint64(TokenVersion)
 	reg.PolicyVersion = &v
+	reg.RegistryVersion, reg.MinTokenRegistryVersion = &tv, &tv
 	keys := make([]governance.GovernanceKey, len(as))
 	for i, a := range as {
 		keys[i] = a.Entry(from, until)
 	}
 	reg.GovernanceKeys = &keys
 }
+
+// TokenVersion is the registry version of the registries Policy2 makes,
+// and of the tokens the tests sign.
+const TokenVersion = 1
 
 // BreakGlassText is a break-glass grant text.
 func BreakGlassText(id, ticket string, declared, expires uint64, scope, waived []string) *grant.Text {
