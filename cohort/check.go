@@ -116,7 +116,11 @@ func CheckRuntimeAttributed(reg *governance.Registry, s *Session, now uint64) (d
 	for len(signers) < b.Len() {
 		signers = append(signers, NoSigner)
 	}
-	return b.Decide(now), signers
+	d = b.Decide(now)
+	if c.policy2 {
+		d.SessionID = ident.Trim(s.SessionID) // layer D binds to it
+	}
+	return d, signers
 }
 
 var ceilingCodes = governance.CeilingCodes{

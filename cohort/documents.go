@@ -133,6 +133,15 @@ func ValidateSession(file string, reg *governance.Registry, outage *VendorOutage
 	return nil
 }
 
+// ValidateRuntimeSession is ValidateSession for a whole runtime session,
+// which under policy 2 must also hold no identifier outside the profile.
+func ValidateRuntimeSession(file string, reg *governance.Registry, s *Session) error {
+	if err := ValidateSession(file, reg, s.VendorOutage, s.VendorOutageGrants); err != nil {
+		return err
+	}
+	return reg.CheckIdentifiers(file, s)
+}
+
 // DecodeSession decodes a runtime session strictly; file names it in errors.
 func DecodeSession(file string, data []byte) (*Session, error) {
 	return strictjson.DecodeNew[Session](file, data, sessionMembers)

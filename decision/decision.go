@@ -52,8 +52,13 @@ func (r Reason) Unwrap() error { return r.Code }
 // Decision is the result of a check. Reasons are in evaluation order and
 // never nil once built by a Builder, so they serialise as [] when empty.
 type Decision struct {
-	Outcome Outcome  `json:"decision"`
-	Reasons []Reason `json:"reasons"`
+	Outcome Outcome `json:"decision"`
+	// SessionID names the session the decision is about, where a later
+	// layer must be able to tell: layer C sets it under policy 2, and
+	// layer D then enforces the decision only for that session. Empty, it
+	// is not printed.
+	SessionID string   `json:"session_id,omitzero"`
+	Reasons   []Reason `json:"reasons"`
 	// ValidatedAtUnix is the evaluation time, in Unix seconds, that the
 	// caller passed in.
 	ValidatedAtUnix uint64 `json:"validated_at_unix"`

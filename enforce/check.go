@@ -96,7 +96,7 @@ func CheckEnforcementAttributed(reg *governance.Registry, ctx *Context, now uint
 // never read (ValidateContext refuses them as input errors).
 func Evaluate(reg *governance.Registry, log *governance.AuditLog, ctx *Context, now uint64) (d decision.Decision, origins []int) {
 	var blocking, warnings tier
-	mode, runtime := preCheck(&blocking.Builder, reg, ctx)
+	mode, runtime := preCheck(&blocking.Builder, reg, ctx, now)
 	if blocking.Len() > 0 {
 		return decideTiered(now, &blocking, &warnings)
 	}
@@ -203,7 +203,7 @@ func reemitRuntimeReasons(t *tier, rd *RuntimeDecision) {
 
 // preCheck runs the checks that block everything else, returning the mode
 // and the runtime outcome (reject when unreadable).
-func preCheck(b *decision.Builder, reg *governance.Registry, ctx *Context) (Mode, decision.Outcome) {
+func preCheck(b *decision.Builder, reg *governance.Registry, ctx *Context, now uint64) (Mode, decision.Outcome) {
 	if ident.Blank(ctx.SessionID) {
 		b.Addf(CodeSessionIDMissing, "session_id is blank")
 	}
@@ -242,5 +242,34 @@ func preCheck(b *decision.Builder, reg *governance.Registry, ctx *Context) (Mode
 			b.Addf(CodeGovernanceProfileNotMandatoryForStrictMode, "profile_status is %q; %s needs a mandatory profile", reg.ProfileStatus, mode)
 		}
 	}
+	if reg.Policy() == governance.Policy2 {
+		checkRuntimeBinding(b, reg, ctx, now)
+	}
 	return mode, runtime
+}
+
+// MaxRuntimeDecisionAgeSeconds bounds the age of a runtime decision layer
+// D enforces under policy 2, whatever re_attestation_poll_interval_seconds
+// says: the denylist it was checked against may be at most five minutes
+// old too (governance.MaxDenylistStalenessSeconds).
+const MaxRuntimeDecisionAgeSeconds = governance.MaxDenylistStalenessSeconds
+
+// checkRuntimeBinding is policy 2's pre-check of the runtime decision: it
+// must be for the context's own session, as layer C states it, and fresh.
+// Under policy 1 a decision of any age, for any session, is enforced.
+func checkRuntimeBinding(b *decision.Builder, reg *governance.Registry, ctx *Context, now uint64) {
+	rd := &ctx.RuntimeDecision
+	switch {
+	case rd.SessionID == nil:
+		b.Addf(CodeRuntimeDecisionSessionMismatch, "runtime_decision names no session_id; under policy 2 it must name the context's, %q", ctx.SessionID)
+	case ident.Norm(*rd.SessionID) != ident.Norm(ctx.SessionID):
+		b.Addf(CodeRuntimeDecisionSessionMismatch, "runtime_decision is for session %q, not the context's %q", *rd.SessionID, ctx.SessionID)
+	}
+	maxAge := min(reg.Enforcement.ReAttestationPollIntervalSeconds, MaxRuntimeDecisionAgeSeconds)
+	switch {
+	case rd.ValidatedAtUnix > now:
+		b.Addf(CodeRuntimeDecisionValidatedInFuture, "runtime_decision was validated at %d, after now (%d)", rd.ValidatedAtUnix, now)
+	case now-rd.ValidatedAtUnix > maxAge:
+		b.Addf(CodeRuntimeDecisionStale, "runtime_decision was validated %d s ago; under policy 2 it may be at most %d s old", now-rd.ValidatedAtUnix, maxAge)
+	}
 }

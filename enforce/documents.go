@@ -33,7 +33,11 @@ type Context struct {
 // RuntimeDecision is the layer C decision being enforced: a snapshot of
 // what teegate check runtime printed.
 type RuntimeDecision struct {
-	Decision        string            `json:"decision"`
+	Decision string `json:"decision"`
+	// SessionID is the session layer C decided, which it states under
+	// policy 2; layer D then requires it to be the context's. Policy 1
+	// does not read it.
+	SessionID       *string           `json:"session_id"`
 	Reasons         []decision.Reason `json:"reasons"` // may be absent, not null
 	ValidatedAtUnix uint64            `json:"validated_at_unix"`
 }
@@ -102,7 +106,10 @@ var contextMembers = strictjson.Members(
 // counted. An empty history asserts nothing and is accepted, as encoders
 // write an empty list for a nil one.
 func ValidateContext(file string, reg *governance.Registry, ctx *Context) error {
-	return validatePolicyMembers(file, reg, "", ctx.BreakGlass != nil, len(ctx.BreakGlassHistory) > 0, ctx.BreakGlassGrant != nil)
+	if err := validatePolicyMembers(file, reg, "", ctx.BreakGlass != nil, len(ctx.BreakGlassHistory) > 0, ctx.BreakGlassGrant != nil); err != nil {
+		return err
+	}
+	return reg.CheckIdentifiers(file, ctx)
 }
 
 // validatePolicyMembers is ValidateContext for a document whose

@@ -38,8 +38,10 @@ const (
 func newP2(t *testing.T) *p2 {
 	reg := validRegistry()
 	Policy2(reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
+	reg.Enforcement.ReAttestationPollIntervalSeconds = 300
 	ctx := violating()
 	ctx.BreakGlassHistory = nil
+	ctx.RuntimeDecision.SessionID = str(ctx.SessionID) // as layer C states it under policy 2
 	return &p2{
 		t:       t,
 		reg:     reg,
@@ -85,7 +87,7 @@ type p2Case struct {
 var policy2Cases = []p2Case{
 	{"a valid grant waives the violation", func(*p2) {}, decision.AllowWithWarnings, []decision.Code{CodeFullEnforcementBreakGlassApplied, rtExpired}},
 	{"no violation: allow, silently", func(f *p2) {
-		f.ctx.RuntimeDecision = RuntimeDecision{Decision: "allow", ValidatedAtUnix: testNow - 5}
+		f.ctx.RuntimeDecision = RuntimeDecision{Decision: "allow", ValidatedAtUnix: testNow - 5, SessionID: str("sess-1")}
 	}, decision.Allow, nil},
 	{"no grant: blocked", func(f *p2) { f.grant = nil; f.signers = nil; f.text = nil }, decision.Reject, blocked},
 	{"a waiver that omits one violation's code", func(f *p2) {
@@ -183,6 +185,49 @@ var policy2Cases = []p2Case{
 		f.ctx.EnforcementMode = "monitor_only"
 		f.signers = f.signers[1:]
 	}, decision.AllowWithWarnings, []decision.Code{CodeMonitorOnlyRuntimeViolationObserved, rtExpired, grant.CodeGrantQuorumBelowRequired, grant.CodeGrantSecurityOwnerMissing}},
+}
+
+// Issue 17's rule 6: layer D enforces a runtime decision only while it is
+// fresh and for its own session. Each policy 1 twin is blocked for the
+// violation only, as it always was.
+var runtimeBindingCases = []p2Case{
+	{"a decision for another session", func(f *p2) { f.ctx.RuntimeDecision.SessionID = str("sess-2") }, decision.Reject,
+		[]decision.Code{CodeRuntimeDecisionSessionMismatch}},
+	{"a decision that names no session", func(f *p2) { f.ctx.RuntimeDecision.SessionID = nil }, decision.Reject,
+		[]decision.Code{CodeRuntimeDecisionSessionMismatch}},
+	{"the session named in another spelling", func(f *p2) { f.ctx.RuntimeDecision.SessionID = str(" SESS-1") }, decision.AllowWithWarnings,
+		[]decision.Code{CodeFullEnforcementBreakGlassApplied, rtExpired}},
+	{"a decision older than the poll interval", func(f *p2) { f.ctx.RuntimeDecision.ValidatedAtUnix = testNow - 301 }, decision.Reject,
+		[]decision.Code{CodeRuntimeDecisionStale}},
+	{"a decision as old as the poll interval", func(f *p2) { f.ctx.RuntimeDecision.ValidatedAtUnix = testNow - 300 }, decision.AllowWithWarnings,
+		[]decision.Code{CodeFullEnforcementBreakGlassApplied, rtExpired}},
+	{"a shorter poll interval", func(f *p2) {
+		f.reg.Enforcement.ReAttestationPollIntervalSeconds = 60
+		f.ctx.RuntimeDecision.ValidatedAtUnix = testNow - 61
+	}, decision.Reject, []decision.Code{CodeRuntimeDecisionStale}},
+	{"a longer poll interval is bounded at 300 s", func(f *p2) {
+		f.reg.Enforcement.ReAttestationPollIntervalSeconds = 3600
+		f.ctx.RuntimeDecision.ValidatedAtUnix = testNow - 301
+	}, decision.Reject, []decision.Code{CodeRuntimeDecisionStale}},
+	{"a decision from the future", func(f *p2) { f.ctx.RuntimeDecision.ValidatedAtUnix = testNow + 1 }, decision.Reject,
+		[]decision.Code{CodeRuntimeDecisionValidatedInFuture}},
+}
+
+func TestPolicy2RuntimeBinding(t *testing.T) {
+	for _, tc := range runtimeBindingCases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newP2(t)
+			tc.edit(f)
+			check(t, f.decide(), tc.outcome, tc.want)
+			// The policy 1 twin: the same context, its waiver asserted.
+			reg, ctx := validRegistry(), violating()
+			ctx.RuntimeDecision.SessionID, ctx.RuntimeDecision.ValidatedAtUnix = f.ctx.RuntimeDecision.SessionID, f.ctx.RuntimeDecision.ValidatedAtUnix
+			reg.Enforcement.ReAttestationPollIntervalSeconds = f.reg.Enforcement.ReAttestationPollIntervalSeconds
+			ctx.BreakGlass = validWaiver()
+			d, _ := Evaluate(reg, nil, ctx, testNow)
+			check(t, d, decision.AllowWithWarnings, []decision.Code{CodeFullEnforcementBreakGlassApplied, rtExpired})
+		})
+	}
 }
 
 func TestPolicy2BreakGlass(t *testing.T) {
@@ -324,10 +369,10 @@ func TestPolicy2NoUnnamedViolationIsAdmitted(t *testing.T) {
 // docs/reason-codes.md fails here; codes.go keeps the reference's 39.
 func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
 	produced := map[decision.Code]bool{}
-	for _, tc := range policy2Cases {
+	for _, tc := range append(slices.Clone(policy2Cases), runtimeBindingCases...) {
 		for _, c := range tc.want {
 			produced[c] = true
 		}
 	}
-	codetest.CheckCoverage(t, "policy2_codes.go", 5, produced, "../docs/reason-codes.md")
+	codetest.CheckCoverage(t, "policy2_codes.go", 8, produced, "../docs/reason-codes.md")
 }

@@ -208,7 +208,7 @@ func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Res
 		SessionID:           s.SessionID,
 		CanarySession:       s.Enforcement.CanarySession,
 		SelectedOperatorIDs: make([]string, len(s.SelectedSigners)),
-		RuntimeDecision:     enforce.RuntimeDecision{Decision: string(outcome), Reasons: rt.reasons, ValidatedAtUnix: now},
+		RuntimeDecision:     enforce.RuntimeDecision{Decision: string(outcome), Reasons: rt.reasons, ValidatedAtUnix: now, SessionID: &s.SessionID},
 		EnforcementMode:     s.Enforcement.Mode,
 		BreakGlass:          s.Enforcement.BreakGlass,
 		BreakGlassHistory:   s.Enforcement.BreakGlassHistory,

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -238,4 +239,78 @@ func ptr(v uint64) *uint64 { return &v }
 // documented.
 func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
 	codetest.CheckCoverage(t, "policy2_codes.go", 1, map[decision.Code]bool{CodeTokenTEETypeVendorMismatch: true}, "../docs/reason-codes.md")
+}
+
+// The property of issue 17: policy 2 never admits a session that policy 1
+// rejects. Random edits of a valid five-signer session (operator windows
+// and status, token times, types and versions, vendor labels, keys, mode,
+// phase, a policy 1 waiver), each decided under both policies; a fixed
+// seed. Under policy 2 a session refused as input counts as not admitted.
+func TestPolicy2NeverAdmitsWhatPolicy1Rejects(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 2))
+	tees := []string{"sgx", "tdx", "sev-snp", "cca", "nitro"}
+	labels := []string{"intel", "amd", "arm", "aws", "intel-x", "AMD"}
+	verifier := admission.NewVerifier()
+	rejected, compared := 0, 0
+	for range 250 {
+		sc := newScenario(t, 5, 3)
+		Policy2(sc.reg, testNow-86400, testNow+86400, Alice, Bob, Carol)
+		sc.reg.Enforcement.ReAttestationPollIntervalSeconds = 300
+		for i, tee := range []string{"sgx", "sev-snp", "cca", "nitro", "tdx"} {
+			sc.onTEE(t, i, tee)
+		}
+		maybe := func() bool { return rng.IntN(4) == 0 }
+		for i := range sc.session.SelectedSigners {
+			op := &sc.reg.Operators[i]
+			if maybe() {
+				op.EffectiveUntil = ptr(testNow - uint64(rng.IntN(600)) + 300)
+			}
+			if maybe() {
+				op.EffectiveFrom = testNow - 1000 + uint64(rng.IntN(2000))
+			}
+			if maybe() {
+				op.Status = []string{"active", "suspended", "revoked"}[rng.IntN(3)]
+			}
+			if maybe() {
+				op.AttestationMaxAgeSeconds, op.GracePeriodSeconds = uint64(rng.IntN(4000)), uint64(rng.IntN(1000))
+			}
+			if maybe() {
+				sc.session.SelectedSigners[i].VendorID = labels[rng.IntN(len(labels))]
+			}
+			if maybe() {
+				issued, life := testNow-uint64(rng.IntN(4000)), uint64(rng.IntN(4000))
+				tee, version := tees[rng.IntN(len(tees))], uint64(rng.IntN(3))
+				sc.reg.Operators[i].AllowedTEETypes = append(sc.reg.Operators[i].AllowedTEETypes, tee)
+				sc.sign(t, i, func(p *admission.Payload) {
+					p.IssuedAtUnix, p.ExpiresAtUnix, p.TEEType, p.RegistrySnapshotVersion = issued, issued+life, tee, version
+				})
+			}
+		}
+		if maybe() {
+			sc.ks.Keys[rng.IntN(3)].ValidUntilUnix = testNow - uint64(rng.IntN(400))
+		}
+		sc.session.Enforcement.Mode = []string{"full_enforcement", "full_enforcement", "hard_enforcement_canary", "monitor_only", "soft_enforcement"}[rng.IntN(5)]
+		sc.session.Enforcement.CanarySession = rng.IntN(2) == 0
+		sc.session.Phase = []string{"session_start", "mid_session"}[rng.IntN(2)]
+		if maybe() {
+			ops := operators(sc)
+			sc.session.Enforcement.BreakGlass = &enforce.BreakGlass{IncidentTicket: "INC-1", DeclaredAtUnix: testNow - 600, ExpiresAtUnix: testNow + 3000,
+				ApproverQuorumBps: 10000, ScopeOperatorIDs: ops, IsNewActivation: true}
+		}
+
+		p2 := New(sc.reg, sc.ks, sc.rev, Options{Verifier: verifier}).Evaluate(sc.session, testNow)
+		p2Admits := p2.Admits() && ValidateSession("s.json", sc.reg, sc.session) == nil
+		sc.reg.PolicyVersion, sc.reg.GovernanceKeys = nil, nil
+		p1 := New(sc.reg, sc.ks, sc.rev, Options{Verifier: verifier}).Evaluate(sc.session, testNow)
+		compared++
+		if !p1.Admits() {
+			rejected++
+			if p2Admits {
+				t.Fatalf("policy 1 rejects %v, policy 2 admits %v", p1.Reasons, p2.Reasons)
+			}
+		}
+	}
+	if rejected == 0 || rejected == compared {
+		t.Fatalf("%d of %d rejected by policy 1: the property was not exercised both ways", rejected, compared)
+	}
 }

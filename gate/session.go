@@ -90,12 +90,16 @@ var sessionMembers = strictjson.Members(
 
 // ValidateSession completes a session's decoding once the registry is
 // known: the members of the other policy version are input errors
-// (cohort.ValidateSession, enforce.ValidateContext).
+// (cohort.ValidateSession, enforce.ValidateContext), and so, under policy
+// 2, is an identifier outside the profile.
 func ValidateSession(file string, reg *governance.Registry, s *Session) error {
 	if err := cohort.ValidateSession(file, reg, s.VendorOutage, s.VendorOutageGrants); err != nil {
 		return err
 	}
-	return enforce.ValidateGateEnforcement(file, reg, s.Enforcement.BreakGlass, s.Enforcement.BreakGlassHistory, s.Enforcement.BreakGlassGrant)
+	if err := enforce.ValidateGateEnforcement(file, reg, s.Enforcement.BreakGlass, s.Enforcement.BreakGlassHistory, s.Enforcement.BreakGlassGrant); err != nil {
+		return err
+	}
+	return reg.CheckIdentifiers(file, s)
 }
 
 // DecodeSession decodes a gate session strictly; file names it in errors.

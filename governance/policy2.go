@@ -5,6 +5,7 @@ import (
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/idprofile"
 )
 
 // TEE vendors, policy 2: the buckets of the single-vendor cap. A signer
@@ -86,6 +87,18 @@ func checkPolicy2(b *decision.Builder, reg *Registry, now uint64) {
 			b.Addf(CodeActiveOperatorNotYetEffective, "operator %q is active but effective only from %d, after now (%d)", op.OperatorID, op.EffectiveFrom, now)
 		}
 	}
+}
+
+// CheckIdentifiers refuses, under policy 2, a document that holds an
+// identifier outside the profile (idprofile): an input error naming file
+// and the member. Under policy 1 it accepts every document, as before.
+// Every command and the service call it for each document they read
+// beside the registry, which decoding checks itself.
+func (r *Registry) CheckIdentifiers(file string, doc any) error {
+	if r.Policy() != Policy2 {
+		return nil
+	}
+	return idprofile.Check(file, doc)
 }
 
 // TokenVersions returns the range of registry_snapshot_version a token

@@ -137,6 +137,9 @@ func (s *Service) checkRegistry(_ context.Context, body []byte, snap *snapshot, 
 		if log, err = carried(b, memberEvents, governance.DecodeAuditLog); err != nil {
 			return nil, err
 		}
+		if err := reg.CheckIdentifiers(requestFile, log); err != nil {
+			return nil, m.Rebase(memberEvents, err)
+		}
 	}
 	return b.made(governance.CheckRegistry(reg, log, now), layerRegistry, ""), nil
 }
@@ -161,6 +164,16 @@ func (s *Service) checkToken(_ context.Context, body []byte, snap *snapshot, now
 	rev, err := governed(b, DocRevocationRegistry, snap.revocation, admission.DecodeRevocationRegistry)
 	if err != nil {
 		return nil, err
+	}
+	for _, d := range []struct {
+		member string
+		doc    any
+	}{{string(DocKeyset), ks}, {memberToken, tok}, {string(DocRevocationRegistry), rev}} {
+		if m, brought := b.env[d.member]; brought {
+			if err := reg.CheckIdentifiers(requestFile, d.doc); err != nil {
+				return nil, m.Rebase(d.member, err)
+			}
+		}
 	}
 	// The shared cache remembers payloads signed under the service's
 	// keyset. A caller's own keyset gets a cache of its own, for this
@@ -188,7 +201,7 @@ func (s *Service) checkRuntime(_ context.Context, body []byte, snap *snapshot, n
 	if err != nil {
 		return nil, err
 	}
-	if err := cohort.ValidateSession(requestFile, reg, session.VendorOutage, session.VendorOutageGrants); err != nil {
+	if err := cohort.ValidateRuntimeSession(requestFile, reg, session); err != nil {
 		return nil, b.env[memberSession].Rebase(memberSession, err)
 	}
 	if err := s.cohortSize("/"+memberSession+"/selected_signers", len(session.SelectedSigners)); err != nil {

@@ -279,6 +279,18 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 	if next.registry.Policy() == governance.Policy2 && next.events == nil {
 		return nil, nil, fmt.Errorf("%s: %w", st.paths.Registry, errNoAuditLog)
 	}
+	// Under policy 2 every governed document's identifiers must match the
+	// profile; the registry's decoding checked its own.
+	for _, d := range []struct {
+		path string
+		doc  any
+	}{{st.paths.Keyset, next.keyset}, {st.paths.RevocationRegistry, next.revocation}, {st.paths.Events, next.events}} {
+		if d.path != "" {
+			if err := next.registry.CheckIdentifiers(d.path, d.doc); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	next.gate = gate.New(next.registry, next.keyset, next.revocation, gate.Options{Workers: st.workers, Verifier: st.verifier,
 		RejectStaleDenylist: true, AuditLog: next.events})
 	return next, held, nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/teegate/teegate/grant"
 	. "github.com/teegate/teegate/internal/granttest"
@@ -145,5 +146,39 @@ func TestPolicy1WithAnAuditLog(t *testing.T) {
 	ts := f.start(t, f.options())
 	if r := ts.post(t, "/v1/gate", f.session); r.status != 200 || !bytes.Contains(r.body, []byte(`"decision": "allow"`)) {
 		t.Fatalf("%d %s", r.status, r.body)
+	}
+}
+
+// Issue 17 through the service: a look-alike identifier in a session is a
+// 400 naming the member, one in a governed document refuses the reload
+// (the documents in force stay), and the runtime check names its session.
+func TestPolicy2IdentifiersAndBinding(t *testing.T) {
+	f, session := policy2Fixture(t)
+	ts := f.start(t, f.options())
+	lookalike := bytes.Replace(session, []byte(`"operator_id": "keep-golf"`), []byte(`"operator_id": "keep-gоlf"`), 1) // a Cyrillic о
+	if r := ts.post(t, "/v1/gate", lookalike); r.status != 400 || !bytes.Contains(r.body, []byte(`"member": "/selected_signers/4/operator_id"`)) {
+		t.Fatalf("a look-alike operator: %d %s", r.status, r.body)
+	}
+	keyset := bytes.Replace(readExample(t, "gate/keyset.json"), []byte(`"vk-a-2025-12"`), []byte(`"vk-a-2025-12\u200b"`), 1)
+	keyset = bytes.Replace(keyset, []byte(`"keyset_version": 9`), []byte(`"keyset_version": 10`), 1)
+	f.write(t, DocKeyset, keyset)
+	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), `member "/keys/0/key_id": policy_version 2 identifier`) {
+		t.Fatalf("a look-alike key id: %v", err)
+	}
+	if v := ts.svc.store.current.Load().keyset.KeysetVersion; v != 9 {
+		t.Fatalf("keyset %d in force", v)
+	}
+	var rs map[string]jsontext.Value
+	if err := json.Unmarshal(readExample(t, "runtime/session-start.json"), &rs); err != nil {
+		t.Fatal(err)
+	}
+	delete(rs, "denylist") // the service's own applies
+	body, err := json.Marshal(map[string]any{"session": rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ts.post(t, "/v1/check/runtime", body)
+	if r.status != 200 || !bytes.Contains(r.body, []byte(`"session_id": "roast-2026-01-01-000117"`)) {
+		t.Fatalf("the runtime check: %d %s", r.status, r.body)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -167,4 +168,30 @@ func loadDocument(d Document, path string) error {
 	}
 	defer f.Close()
 	return d.from(path, f)
+}
+
+// identified are the documents of a check besides the registry, each with
+// the path that names it, whose identifiers a policy 2 registry requires
+// to match the profile (governance.Registry.CheckIdentifiers).
+type identified []struct {
+	path string
+	doc  any
+}
+
+func (ids *identified) add(path string, doc any) {
+	*ids = append(*ids, struct {
+		path string
+		doc  any
+	}{path, doc})
+}
+
+// check returns the first document's refusal, in the order they were
+// given.
+func (ids identified) check(reg *governance.Registry) error {
+	for _, d := range ids {
+		if err := reg.CheckIdentifiers(d.path, d.doc); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 		ctx  *enforce.Context
 		log  *governance.AuditLog
 		path string
+		ids  identified
 	)
 	return Check{
 		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--events <path>] [--now-unix <seconds>]",
@@ -25,9 +26,18 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 				return
 			}),
 			Whole("--context", func(p string, d []byte) (err error) { path = p; ctx, err = enforce.DecodeContext(p, d); return }),
-			Streamed("--events", func(p string, r io.Reader) (err error) { log, err = governance.ReadAuditLog(p, r); return }),
+			Streamed("--events", func(p string, r io.Reader) (err error) {
+				log, err = governance.ReadAuditLog(p, r)
+				ids.add(p, log)
+				return
+			}),
 		},
-		Validate: func() error { return enforce.ValidateContext(path, reg, ctx) },
+		Validate: func() error {
+			if err := enforce.ValidateContext(path, reg, ctx); err != nil {
+				return err
+			}
+			return ids.check(reg)
+		},
 		Decide: func(now uint64) Result {
 			d, _ := enforce.Evaluate(reg, log, ctx, now)
 			return d

@@ -11,6 +11,7 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 	var (
 		reg *governance.Registry
 		log *governance.AuditLog // nil without --events: no event checks
+		ids identified
 	)
 	return Check{
 		Usage:    "Usage: teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]",
@@ -21,8 +22,13 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 				reg, err = governance.ReadRegistry(p, r, governance.Requirement{})
 				return
 			}),
-			Streamed("--events", func(p string, r io.Reader) (err error) { log, err = governance.ReadAuditLog(p, r); return }),
+			Streamed("--events", func(p string, r io.Reader) (err error) {
+				log, err = governance.ReadAuditLog(p, r)
+				ids.add(p, log)
+				return
+			}),
 		},
-		Decide: func(now uint64) Result { return governance.CheckRegistry(reg, log, now) },
+		Validate: func() error { return ids.check(reg) },
+		Decide:   func(now uint64) Result { return governance.CheckRegistry(reg, log, now) },
 	}.Run(args, stdout, stderr, clock)
 }

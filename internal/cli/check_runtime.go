@@ -25,7 +25,7 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = cohort.ReadSession(p, r); return }),
 		},
 		Validate: func() error {
-			return cohort.ValidateSession(path, reg, session.VendorOutage, session.VendorOutageGrants)
+			return cohort.ValidateRuntimeSession(path, reg, session)
 		},
 		Decide: func(now uint64) Result { return cohort.CheckRuntime(reg, session, now) },
 	}.Run(args, stdout, stderr, clock)

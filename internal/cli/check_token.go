@@ -14,6 +14,7 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 		ks  *admission.Keyset
 		tok *admission.Token
 		rev *admission.RevocationRegistry
+		ids identified
 	)
 	return Check{
 		Usage:    "Usage: teegate check token --registry <path> --keyset <path> --token <path> --revocation-registry <path> [--now-unix <seconds>]",
@@ -23,10 +24,15 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 				reg, err = governance.ReadRegistry(p, r, admission.RegistryMembers)
 				return
 			}),
-			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }),
-			Whole("--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); return }),
-			Whole("--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }),
+			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); ids.add(p, ks); return }),
+			Whole("--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); ids.add(p, tok); return }),
+			Whole("--revocation-registry", func(p string, d []byte) (err error) {
+				rev, err = admission.DecodeRevocationRegistry(p, d)
+				ids.add(p, rev)
+				return
+			}),
 		},
-		Decide: func(now uint64) Result { return admission.CheckToken(reg, ks, tok, rev, now) },
+		Validate: func() error { return ids.check(reg) },
+		Decide:   func(now uint64) Result { return admission.CheckToken(reg, ks, tok, rev, now) },
 	}.Run(args, stdout, stderr, clock)
 }

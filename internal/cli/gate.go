@@ -19,6 +19,7 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		session *gate.Session
 		opts    gate.Options
 		path    string
+		ids     identified
 	)
 	return Check{
 		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--events <path>] [--stale-denylist mode|reject] [--now-unix <seconds>]",
@@ -42,13 +43,26 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 				reg, err = governance.ReadRegistry(p, r, gate.RegistryMembers)
 				return
 			}),
-			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }),
-			Whole("--revocation-registry", func(p string, d []byte) (err error) { rev, err = admission.DecodeRevocationRegistry(p, d); return }),
+			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); ids.add(p, ks); return }),
+			Whole("--revocation-registry", func(p string, d []byte) (err error) {
+				rev, err = admission.DecodeRevocationRegistry(p, d)
+				ids.add(p, rev)
+				return
+			}),
 			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = gate.ReadSession(p, r); return }),
 			// Read under policy 2: break-glass activations and history.
-			Streamed("--events", func(p string, r io.Reader) (err error) { opts.AuditLog, err = governance.ReadAuditLog(p, r); return }),
+			Streamed("--events", func(p string, r io.Reader) (err error) {
+				opts.AuditLog, err = governance.ReadAuditLog(p, r)
+				ids.add(p, opts.AuditLog)
+				return
+			}),
 		},
-		Validate: func() error { return gate.ValidateSession(path, reg, session) },
+		Validate: func() error {
+			if err := ids.check(reg); err != nil {
+				return err
+			}
+			return gate.ValidateSession(path, reg, session)
+		},
 		Decide: func(now uint64) Result {
 			// The cache pays off within one session too: a token presented twice
 			// is verified once.

@@ -40,7 +40,7 @@ func marshalJSON(t *testing.T, v any) string {
 // for the vendor cap, with member added (a grant, a waiver, a history).
 func p2Context(member string) string {
 	return `{"session_id": "s-1", "canary_session": false, "selected_operator_ids": ["keep-alpha", "keep-bravo"],
- "runtime_decision": {"decision": "reject", "validated_at_unix": 1767225600,
+ "runtime_decision": {"decision": "reject", "session_id": "s-1", "validated_at_unix": 1767225600,
   "reasons": [{"code": "vendor_diversity_cap_exceeded", "detail": "intel holds 100 %"}]},
  "enforcement_mode": "full_enforcement"` + member + `}`
 }
@@ -214,5 +214,100 @@ func TestGrantSignAndAssemble(t *testing.T) {
 				t.Fatal("the secret key leaked into stderr")
 			}
 		})
+	}
+}
+
+// Issue 17's rule 5 through every command: under policy 2 an identifier
+// outside the profile, in any document, is an input error naming the file
+// and the member; under policy 1 the same documents are decided as before.
+func TestPolicy2Identifiers(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := func(p string) string { return filepath.Join(examples, p) }
+	cyrillic := "vеndor-a" // a Cyrillic е
+	dir := clitest.WriteFiles(t, map[string]string{
+		"keyset.json":     strings.Replace(mustRead(t, ex("gate/keyset.json")), `"vk-c-2025-12"`, `"vk-c-2025-12\u200d"`, 1),
+		"revocation.json": strings.Replace(mustRead(t, ex("gate/revocation.json")), `"keep-echo"`, `"ｋeep-echo"`, 1),
+		"session.json":    strings.Replace(mustRead(t, ex("runtime/session-start.json")), `"vendor_id": "arm"`, `"vendor_id": "`+cyrillic+`"`, 1),
+		"gate.json":       strings.Replace(mustRead(t, ex("gate/session.json")), `"operator_id": "keep-golf"`, `"operator_id": "keep-golf "`, 1),
+		"context.json":    strings.Replace(p2Context(""), `"keep-bravo"]`, `"\u212aeep-bravo"]`, 1),
+		"events.json":     strings.Replace(mustRead(t, ex("events.json")), `"INC-2025-0412"`, `"INC-2025-0412 "`, 1),
+	})
+	for _, tc := range []struct {
+		name    string
+		args    []string // without --registry
+		member  string
+		policy1 int // the exit code under policy 1
+	}{
+		{"a key id with a zero-width joiner", []string{"check", "token", "--keyset", "keyset.json", "--token", ex("token/token.json"),
+			"--revocation-registry", ex("token/revocation.json")}, `[keyset.json]: member "/keys/2/key_id"`, 1},
+		{"a full-width operator on the denylist", []string{"gate", "--keyset", ex("gate/keyset.json"), "--revocation-registry", "revocation.json",
+			"--session", ex("gate/session.json")}, `[revocation.json]: member "/revoked_operator_ids/0"`, 0},
+		{"a vendor in Cyrillic", []string{"check", "runtime", "--session", "session.json"}, `[session.json]: member "/selected_signers/4/vendor_id"`, 0},
+		{"an operator with a trailing space", []string{"gate", "--keyset", ex("gate/keyset.json"), "--revocation-registry", ex("gate/revocation.json"),
+			"--session", "gate.json"}, `[gate.json]: member "/selected_signers/4/operator_id"`, 0},
+		{"the Kelvin sign in an operator id", []string{"check", "enforcement", "--context", "context.json"}, `[context.json]: member "/selected_operator_ids/1"`, 0},
+		{"an incident ticket with a trailing space", []string{"check", "registry", "--events", "events.json"}, `[events.json]: member "/events/`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, dir, fixedClock(p2Now), append(tc.args, "--registry", ex("policy2/registry.json"), "--now-unix", "1767225600")...)
+			if r.exit != ExitError || r.stdout != "" || !strings.Contains(r.stderr, tc.member) || !strings.Contains(r.stderr, "policy_version 2 identifier") {
+				t.Fatalf("policy 2: exit %d, stdout %q, stderr %q, want %q", r.exit, r.stdout, r.stderr, tc.member)
+			}
+			r = runCLI(t, dir, fixedClock(p2Now), append(tc.args, "--registry", ex("registry.json"), "--now-unix", "1767225600")...)
+			if r.exit == ExitError {
+				t.Fatalf("policy 1: exit 2, %s", r.stderr)
+			}
+		})
+	}
+}
+
+// Issue 17's rule 6 end to end: check runtime names the session it
+// decided under policy 2, and check enforcement enforces that decision
+// only for that session and while it is fresh. Under policy 1 the output
+// has no session_id, and any session may reuse it.
+func TestPolicy2RuntimeDecisionBinding(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := func(p string) string { return filepath.Join(examples, p) }
+	for _, p2 := range []bool{true, false} {
+		registry := ex("registry.json")
+		if p2 {
+			registry = ex("policy2/registry.json")
+		}
+		r := runCLI(t, "", fixedClock(0), "check", "runtime", "--registry", registry, "--session", ex("runtime/session-start.json"), "--now-unix", "1767225600")
+		if r.exit != 0 || strings.Contains(r.stdout, `"session_id"`) != p2 {
+			t.Fatalf("policy 2 %t: check runtime: exit %d\n%s%s", p2, r.exit, r.stdout, r.stderr)
+		}
+		context := func(session string) string {
+			return `{"session_id": "` + session + `", "canary_session": false, "enforcement_mode": "full_enforcement",
+ "selected_operator_ids": ["keep-alpha", "keep-bravo", "keep-charlie", "keep-foxtrot", "keep-golf"], "runtime_decision": ` + r.stdout + `}`
+		}
+		dir := clitest.WriteFiles(t, map[string]string{
+			"own.json":   context("roast-2026-01-01-000117"),
+			"other.json": context("roast-2026-01-01-000999"),
+		})
+		for _, tc := range []struct {
+			context, now string
+			codes        []string
+		}{
+			{"own.json", "1767225600", []string{}},
+			{"own.json", "1767225900", []string{}},
+			{"own.json", "1767225901", []string{"runtime_decision_stale"}},
+			{"other.json", "1767225600", []string{"runtime_decision_session_mismatch"}},
+		} {
+			want := tc.codes
+			if !p2 {
+				want = []string{} // policy 1 enforces a decision of any age, for any session
+			}
+			e := runCLI(t, dir, fixedClock(0), "check", "enforcement", "--registry", registry, "--context", tc.context, "--now-unix", tc.now)
+			if got := clitest.ReasonCodes(t, e.stdout); !slices.Equal(got, want) {
+				t.Errorf("policy 2 %t, %s at %s: %v, want %v\n%s", p2, tc.context, tc.now, got, want, e.stderr)
+			}
+		}
 	}
 }
