@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/teegate/teegate/internal/strictjson"
 )
@@ -74,96 +75,150 @@ func firstRune(s string) string {
 // file and the member of the first identifier that does not match the
 // profile, or nil.
 func Check(file string, v any) error {
-	ptr, bad := walk(reflect.ValueOf(v), "")
-	if ptr == "" && bad == "" {
+	var f failure
+	if !walk(reflect.ValueOf(v), &f) {
 		return nil
 	}
-	return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: ptr, Offset: -1,
-		Msg: "policy_version 2 identifier " + Problem(bad)}
+	slices.Reverse(f.path)
+	return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/" + strings.Join(f.path, "/"), Offset: -1,
+		Msg: "policy_version 2 identifier " + Problem(f.bad)}
 }
 
-// walk returns the pointer and value of the first bad identifier under v,
-// at pointer path.
-func walk(v reflect.Value, path string) (string, string) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			return "", ""
+// failure is the first bad identifier: its value, and the pointer tokens
+// that lead to it, innermost first. The walk builds them only once it
+// has found one, so a document that passes costs no allocation for paths.
+type failure struct {
+	bad  string
+	path []string
+}
+
+func (f *failure) at(token string) bool {
+	f.path = append(f.path, token)
+	return true
+}
+
+// plan is what the walk visits in a struct type: the fields that are
+// identifiers or may hold some, each with its JSON name.
+type plan []fieldPlan
+
+type fieldPlan struct {
+	index int
+	name  string
+	id    bool // tagged teegate:"id"
+}
+
+var plans sync.Map // reflect.Type -> plan
+
+func planOf(t reflect.Type) plan {
+	if p, ok := plans.Load(t); ok {
+		return p.(plan)
+	}
+	var p plan
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
 		}
-		return walk(v.Elem(), path)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		switch {
+		case f.Tag.Get("teegate") == "id":
+			p = append(p, fieldPlan{i, name, true})
+		case mayHold(f.Type, map[reflect.Type]bool{}):
+			p = append(p, fieldPlan{i, name, false})
+		}
+	}
+	plans.Store(t, p)
+	return p
+}
+
+// mayHold reports whether values of t can hold a tagged field.
+func mayHold(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return mayHold(t.Elem(), seen)
+	case reflect.Interface:
+		return true
 	case reflect.Struct:
-		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if !f.IsExported() {
-				continue
+			if f.IsExported() && (f.Tag.Get("teegate") == "id" || mayHold(f.Type, seen)) {
+				return true
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" {
-				name = f.Name
-			}
-			p := path + "/" + name
-			if f.Tag.Get("teegate") == "id" {
-				if ptr, bad := ids(v.Field(i), p); ptr != "" {
-					return ptr, bad
-				}
-				continue
-			}
-			if ptr, bad := walk(v.Field(i), p); ptr != "" {
-				return ptr, bad
+		}
+	}
+	return false
+}
+
+// walk reports whether v holds a bad identifier, recording the first in f.
+func walk(v reflect.Value, f *failure) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && walk(v.Elem(), f)
+	case reflect.Struct:
+		for _, fp := range planOf(v.Type()) {
+			field := v.Field(fp.index)
+			if fp.id && ids(field, f) || !fp.id && walk(field, f) {
+				return f.at(fp.name)
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if ptr, bad := walk(v.Index(i), path+"/"+strconv.Itoa(i)); ptr != "" {
-				return ptr, bad
+			if walk(v.Index(i), f) {
+				return f.at(strconv.Itoa(i))
 			}
 		}
 	case reflect.Map:
 		for _, k := range sortedKeys(v) {
-			if ptr, bad := walk(v.MapIndex(k), path+"/"+escape(k.String())); ptr != "" {
-				return ptr, bad
+			if walk(v.MapIndex(k), f) {
+				return f.at(escape(k.String()))
 			}
 		}
 	}
-	return "", ""
+	return false
 }
 
 // ids checks a member tagged as identifiers: a string, a list of them, a
 // pointer to either, or a map whose keys are identifiers.
-func ids(v reflect.Value, path string) (string, string) {
+func ids(v reflect.Value, f *failure) bool {
 	switch v.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() {
-			return "", ""
-		}
-		return ids(v.Elem(), path)
+		return !v.IsNil() && ids(v.Elem(), f)
 	case reflect.String:
 		if s := v.String(); !Valid(s) {
-			return path, s
+			f.bad = s
+			return true
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
 			if s := v.Index(i).String(); !Valid(s) {
-				return path + "/" + strconv.Itoa(i), s
+				f.bad = s
+				return f.at(strconv.Itoa(i))
 			}
 		}
 	case reflect.Map:
 		keys := sortedKeys(v)
 		for _, k := range keys {
 			if s := k.String(); !Valid(s) {
-				return path + "/" + escape(s), s
+				f.bad = s
+				return f.at(escape(s))
 			}
 		}
 		for _, k := range keys {
-			if ptr, bad := walk(v.MapIndex(k), path+"/"+escape(k.String())); ptr != "" {
-				return ptr, bad
+			if walk(v.MapIndex(k), f) {
+				return f.at(escape(k.String()))
 			}
 		}
 	default:
 		panic("idprofile: a teegate:\"id\" tag on a " + v.Kind().String())
 	}
-	return "", ""
+	return false
 }
 
 // sortedKeys are a map's keys in order, so that the member an error names
