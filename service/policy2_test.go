@@ -182,3 +182,30 @@ func TestPolicy2IdentifiersAndBinding(t *testing.T) {
 		t.Fatalf("the runtime check: %d %s", r.status, r.body)
 	}
 }
+
+// Issue 17 through /v1/gate, with its policy 1 twin, and a registry layer
+// A rejects under policy 2 refused at reload.
+func TestPolicy2RulesThroughTheService(t *testing.T) {
+	relabelled := bytes.Replace(readExample(t, "gate/session.json"), []byte(`"vendor_id": "arm"`), []byte(`"vendor_id": "arm-2"`), 1)
+	for _, p2 := range []bool{true, false} {
+		f := newFixture(t)
+		if p2 {
+			f.write(t, DocRegistry, readExample(t, "policy2/registry.json"))
+			f.paths.Events = filepath.Join(f.dir, "events.json")
+			f.write(t, DocEvents, readExample(t, "policy2/events.json"))
+		}
+		ts := f.start(t, f.options())
+		r := ts.post(t, "/v1/gate", relabelled)
+		if mismatch := bytes.Contains(r.body, []byte(`"code": "selected_vendor_mismatch"`)); r.status != 200 || mismatch != p2 {
+			t.Fatalf("policy 2 %t: %d %s", p2, r.status, r.body)
+		}
+		if !p2 {
+			continue
+		}
+		future := bytes.Replace(readExample(t, "policy2/registry.json"), []byte(`"effective_from": 1735689600`), []byte(`"effective_from": 1767229200`), 1)
+		f.write(t, DocRegistry, future)
+		if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "active_operator_not_yet_effective") {
+			t.Fatalf("a registry with an active operator from the future: %v", err)
+		}
+	}
+}

@@ -311,3 +311,98 @@ func TestPolicy2RuntimeDecisionBinding(t *testing.T) {
 		}
 	}
 }
+
+// editedRegistry is the registry at path with edit applied to it as a
+// JSON object.
+func editedRegistry(t *testing.T, path string, edit func(reg map[string]any)) string {
+	t.Helper()
+	var reg map[string]any
+	if err := json.Unmarshal([]byte(mustRead(t, path)), &reg); err != nil {
+		t.Fatal(err)
+	}
+	edit(reg)
+	out, err := json.Marshal(reg, json.Deterministic(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func operatorNamed(reg map[string]any, id string) map[string]any {
+	for _, op := range reg["operators"].([]any) {
+		if o := op.(map[string]any); o["operator_id"] == id {
+			return o
+		}
+	}
+	panic("no operator " + id)
+}
+
+// Issue 17's rules 1 to 4 and 7 through check token, check runtime and
+// the gate, each with its policy 1 twin: the same edit of the policy 1
+// examples, decided as before.
+func TestPolicy2RulesThroughTheCommands(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := func(p string) string { return filepath.Join(examples, p) }
+	token := []string{"check", "token", "--keyset", ex("token/keyset.json"), "--token", ex("token/token.json"), "--revocation-registry", ex("token/revocation.json")}
+	runtime := []string{"check", "runtime", "--session", "session.json"}
+	gate := []string{"gate", "--keyset", ex("gate/keyset.json"), "--revocation-registry", ex("gate/revocation.json"), "--session", "gate.json"}
+	for _, tc := range []struct {
+		name          string
+		edit          func(reg map[string]any) // of either registry
+		session       func(s string) string    // of the runtime and gate sessions
+		args          []string
+		want, policy1 []string
+	}{
+		{"2: an operator's window closed since the token was issued", func(reg map[string]any) {
+			operatorNamed(reg, "keep-alpha")["effective_until"] = 1767225300
+		}, nil, token, []string{"token_operator_window_closed"}, []string{}},
+		{"2, through the gate", func(reg map[string]any) {
+			operatorNamed(reg, "keep-alpha")["effective_until"] = 1767225300
+		}, nil, gate, []string{"full_enforcement_violation_blocked", "selected_operator_window_closed", "token_operator_window_closed"}, []string{}},
+		{"7: an operator from the future", func(reg map[string]any) {
+			operatorNamed(reg, "keep-alpha")["effective_from"] = 1767226000
+		}, nil, token, []string{"operator_not_yet_effective", "token_operator_not_yet_effective"}, []string{"operator_not_yet_effective"}},
+		{"4: tokens of an older registry", func(reg map[string]any) {
+			if _, p2 := reg["policy_version"]; p2 {
+				reg["registry_version"], reg["min_token_registry_version"] = 43, 43
+			}
+		}, nil, token, []string{"token_registry_version_below_minimum"}, []string{}},
+		{"3: an operator's stricter age limit", func(reg map[string]any) {
+			operatorNamed(reg, "keep-golf")["attestation_max_age_seconds"] = 1800
+		}, nil, runtime, []string{"selected_token_ttl_exceeds_operator_attestation_max_age"}, []string{}},
+		{"1: a signer labelled with another vendor", nil, func(s string) string {
+			return strings.Replace(s, `"vendor_id": "arm"`, `"vendor_id": "arm-2"`, 1)
+		}, runtime, []string{"selected_vendor_mismatch"}, []string{}},
+		{"1, through the gate", nil, func(s string) string {
+			return strings.Replace(s, `"vendor_id": "arm"`, `"vendor_id": "arm-2"`, 1)
+		}, gate, []string{"full_enforcement_violation_blocked", "selected_vendor_mismatch"}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, p2 := range []bool{true, false} {
+				registry, want := ex("registry.json"), tc.policy1
+				if p2 {
+					registry, want = ex("policy2/registry.json"), tc.want
+				}
+				files := map[string]string{
+					"registry.json": mustRead(t, registry),
+					"session.json":  mustRead(t, ex("runtime/session-start.json")),
+					"gate.json":     mustRead(t, ex("gate/session.json")),
+				}
+				if tc.edit != nil {
+					files["registry.json"] = editedRegistry(t, registry, tc.edit)
+				}
+				if tc.session != nil {
+					files["session.json"], files["gate.json"] = tc.session(files["session.json"]), tc.session(files["gate.json"])
+				}
+				dir := clitest.WriteFiles(t, files)
+				r := runCLI(t, dir, fixedClock(0), append(tc.args, "--registry", "registry.json", "--now-unix", "1767225600")...)
+				if got := clitest.ReasonCodes(t, r.stdout); r.exit == ExitError || !slices.Equal(got, want) {
+					t.Fatalf("policy 2 %t: exit %d, %v, want %v\n%s", p2, r.exit, got, want, r.stderr)
+				}
+			}
+		})
+	}
+}
