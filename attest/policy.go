@@ -101,7 +101,7 @@ type SEVSNPTCB struct {
 type SEVSNPRoot struct {
 	// TrustRootID names the root as the verifier keyset's trust_root_id
 	// does, so that a decision says under which root a verifier vouched.
-	TrustRootID string `json:"trust_root_id"`
+	TrustRootID string `json:"trust_root_id" teegate:"id"`
 	ProductLine string `json:"product_line"` // Milan, Genoa or Turin
 	ARK         string `json:"ark"`
 	ASK         string `json:"ask"`
@@ -134,7 +134,7 @@ type TDXPolicy struct {
 
 // TDXRoot is Intel's SGX root CA, as PEM.
 type TDXRoot struct {
-	TrustRootID string `json:"trust_root_id"`
+	TrustRootID string `json:"trust_root_id" teegate:"id"`
 	RootCA      string `json:"root_ca"`
 }
 

@@ -50,8 +50,8 @@ func outageCap(b *decision.Builder, reg *governance.Registry, grants []grant.Gra
 		}
 		t := v.Text
 		o := grantOutage{index: i, vendor: ident.Norm(*t.VendorID), declared: t.DeclaredAtUnix, expires: t.ExpiresAtUnix, relaxed: *t.RelaxedMaxSingleVendorSharePercent}
-		if o.vendor == "" {
-			b.Addf(CodeVendorOutageGrantVendorMissing, "%s: vendor_id is blank", name)
+		if !governance.KnownVendor(o.vendor) {
+			b.Addf(CodeVendorOutageGrantVendorInvalid, "%s: vendor_id %q is not a known vendor", name, *t.VendorID)
 		}
 		switch {
 		case o.declared == 0:

@@ -75,9 +75,13 @@ var outageGrantCases = []grantCase{
 	{"expiring before its declaration", func(t *testing.T) []grant.Grant {
 		return []grant.Grant{outageGrant(t, "VO-1", testNow-60, testNow-61, 50)}
 	}, codes{CodeVendorOutageExpiryWindowInvalid, CodeVendorDiversityCapExceeded}},
-	{"no vendor", func(t *testing.T) []grant.Grant {
-		return []grant.Grant{*Signed(t, VendorOutageText("VO-1", " ", testNow-3600, testNow+3600, 50), Alice, Bob, Carol)}
-	}, codes{CodeVendorOutageGrantVendorMissing, CodeVendorDiversityCapExceeded}},
+	{"an unknown vendor", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{*Signed(t, VendorOutageText("VO-1", "globex", testNow-3600, testNow+3600, 50), Alice, Bob, Carol)}
+	}, codes{CodeVendorOutageGrantVendorInvalid, CodeVendorDiversityCapExceeded}},
+	{"a look-alike of the vendor that is out", func(t *testing.T) []grant.Grant {
+		return []grant.Grant{*SignedRaw(t, Marshal(t, VendorOutageText("VO-1", "іntel", testNow-3600, testNow+3600, 50)), Alice, Bob, Carol),
+			*SignedRaw(t, Marshal(t, VendorOutageText("VO-2", "іntel", testNow-1800, testNow+3600, 60)), Alice, Bob, Carol)}
+	}, codes{grant.CodeGrantTextInvalid, grant.CodeGrantTextInvalid, CodeVendorDiversityCapExceeded}},
 	{"two steps declared in the same second, listed higher first", func(t *testing.T) []grant.Grant {
 		return []grant.Grant{outageGrant(t, "VO-2", testNow-1800, testNow+3600, 60), outageGrant(t, "VO-1", testNow-1800, testNow+3600, 50)}
 	}, nil},

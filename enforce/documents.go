@@ -35,8 +35,8 @@ type Context struct {
 type RuntimeDecision struct {
 	Decision string `json:"decision"`
 	// SessionID is the session layer C decided, which it states under
-	// policy 2; layer D then requires it to be the context's. Policy 1
-	// does not read it.
+	// policy 2; layer D then requires it to be the context's. Under policy
+	// 1 it is an input error (ValidateContext).
 	SessionID       *string           `json:"session_id"`
 	Reasons         []decision.Reason `json:"reasons"` // may be absent, not null
 	ValidatedAtUnix uint64            `json:"validated_at_unix"`
@@ -108,6 +108,12 @@ var contextMembers = strictjson.Members(
 func ValidateContext(file string, reg *governance.Registry, ctx *Context) error {
 	if err := validatePolicyMembers(file, reg, "", ctx.BreakGlass != nil, len(ctx.BreakGlassHistory) > 0, ctx.BreakGlassGrant != nil); err != nil {
 		return err
+	}
+	if reg.Policy() == governance.Policy1 && ctx.RuntimeDecision.SessionID != nil {
+		// Nothing reads it under policy 1: refused, as an unknown member
+		// was, rather than let a caller believe the decision is bound.
+		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/runtime_decision/session_id", Offset: -1,
+			Msg: "runtime_decision.session_id belongs to policy_version 2; the registry is policy 1"}
 	}
 	return reg.CheckIdentifiers(file, ctx)
 }

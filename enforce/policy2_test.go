@@ -376,3 +376,14 @@ func TestEveryPolicy2CodeIsTestedAndDocumented(t *testing.T) {
 	}
 	codetest.CheckCoverage(t, "policy2_codes.go", 8, produced, "../docs/reason-codes.md")
 }
+
+// Under policy 1 a runtime decision's session_id is read by nothing, so
+// a context that carries one is refused, as an unknown member was before
+// policy 2 existed, rather than let its author believe it binds.
+func TestPolicy1RefusesARuntimeSessionID(t *testing.T) {
+	ctx := violating()
+	ctx.RuntimeDecision.SessionID = str("sess-1")
+	if err := ValidateContext("c.json", validRegistry(), ctx); err == nil || !strings.Contains(err.Error(), `member "/runtime_decision/session_id"`) {
+		t.Fatalf("%v", err)
+	}
+}

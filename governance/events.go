@@ -42,7 +42,7 @@ type Event struct {
 	OperatorID           *string   `json:"operator_id" teegate:"id"`       // add, suspend, revoke, measurement_update
 	SignerIdentifier     *string   `json:"signer_identifier" teegate:"id"` // add
 	MeasurementDigest    *string   `json:"measurement_digest"`             // measurement_update
-	GovernanceDecisionID string    `json:"governance_decision_id"`
+	GovernanceDecisionID string    `json:"governance_decision_id" teegate:"id"`
 	EffectiveAtUnix      uint64    `json:"effective_at_unix"`
 	IncidentTicket       *string   `json:"incident_ticket" teegate:"id"`    // break_glass_activate, break_glass_expire
 	ScopeOperatorIDs     *[]string `json:"scope_operator_ids" teegate:"id"` // break_glass_activate

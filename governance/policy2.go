@@ -35,6 +35,9 @@ func TEEVendor(teeType string) (string, bool) {
 	return v, ok
 }
 
+// KnownVendor reports whether v (normalised) is one of the vendors.
+func KnownVendor(v string) bool { return knownVendor(ident.Norm(v)) }
+
 func knownVendor(v string) bool {
 	for _, known := range teeVendors {
 		if v == known {

@@ -98,7 +98,7 @@ type Operator struct {
 // ActivationGate records the governance decision that made the profile
 // mandatory.
 type ActivationGate struct {
-	GovernanceDecisionID    string     `json:"governance_decision_id"`
+	GovernanceDecisionID    string     `json:"governance_decision_id" teegate:"id"`
 	EffectiveAtUnix         uint64     `json:"effective_at_unix"`
 	QuorumDenominator       uint64     `json:"quorum_denominator"`
 	AchievedQuorumBps       uint64     `json:"achieved_quorum_bps"`

@@ -65,9 +65,6 @@ func Check(b *decision.Builder, name string, g *Grant, want Kind, approvers *gov
 		return nil, false
 	}
 	v := &Verified{Text: text, Active: approvers.Len()}
-	if ident.Blank(text.GrantID) {
-		b.Addf(CodeGrantIDMissing, "%s: grant_id is blank", name)
-	}
 	switch n := len(g.Signatures); {
 	case n == 0:
 		b.Addf(CodeGrantSignaturesMissing, "%s: the grant carries no signatures", name)

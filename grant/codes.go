@@ -8,7 +8,6 @@ import "github.com/teegate/teegate/decision"
 const (
 	CodeGrantTextInvalid                 decision.Code = "grant_text_invalid"                    // grant_json does not decode strictly, or has members of another kind; checks end
 	CodeGrantKindMismatch                decision.Code = "grant_kind_mismatch"                   // a grant of the other kind where this one is expected; checks end
-	CodeGrantIDMissing                   decision.Code = "grant_id_missing"                      // grant_id is blank
 	CodeGrantSignaturesMissing           decision.Code = "grant_signatures_missing"              // no signatures
 	CodeGrantSignaturesTooMany           decision.Code = "grant_signatures_too_many"             // more than MaxSignatures; none verified
 	CodeGrantSignatureApproverIDMissing  decision.Code = "grant_signature_approver_id_missing"   // a signature's approver_id is blank

@@ -16,6 +16,7 @@ import (
 	"fmt"
 
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/idprofile"
 	"github.com/teegate/teegate/internal/strictjson"
 )
 
@@ -86,6 +87,11 @@ func DecodeText(grantJSON string) (*Text, error) {
 		return nil, err
 	}
 	if err := t.checkKind(); err != nil {
+		return nil, err
+	}
+	// Grants exist only under policy 2, whose identifiers have one
+	// spelling: a look-alike vendor would name no vendor as out.
+	if err := idprofile.Check("grant_json", t); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -102,6 +103,30 @@ func (b *checkBody) registry(req governance.Requirement) (*governance.Registry, 
 	})
 }
 
+// identifiers holds a document a check uses, the body's member or the
+// service's own, to the identifier profile when reg, which may be the
+// body's, is policy 2: a body's own registry must not be judged on
+// documents its policy would refuse. The error names the member; for the
+// service's own document, it says so.
+func (b *checkBody) identifiers(reg *governance.Registry, member string, doc any) error {
+	err := reg.CheckIdentifiers(requestFile, doc)
+	if err == nil {
+		return nil
+	}
+	if m, brought := b.env[member]; brought {
+		return m.Rebase(member, err)
+	}
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		own := *se
+		own.Pointer = "/" + member + se.Pointer
+		own.Msg = "the service's own " + strings.ReplaceAll(member, "_", " ") + " (" + b.snap.infoOf(Document(member)).Path +
+			"), which a policy 2 registry in the body refuses: " + se.Msg
+		return &own
+	}
+	return err
+}
+
 // made is the check's decision, its reasons all from one layer.
 func (b *checkBody) made(d decision.Decision, layer gate.Layer, sessionID string) *made {
 	m := &made{result: d, outcome: d.Outcome, sessionID: sessionID, used: b.used, requestDocs: b.requestDocs}
@@ -137,8 +162,8 @@ func (s *Service) checkRegistry(_ context.Context, body []byte, snap *snapshot, 
 		if log, err = carried(b, memberEvents, governance.DecodeAuditLog); err != nil {
 			return nil, err
 		}
-		if err := reg.CheckIdentifiers(requestFile, log); err != nil {
-			return nil, m.Rebase(memberEvents, err)
+		if err := b.identifiers(reg, memberEvents, log); err != nil {
+			return nil, err
 		}
 	}
 	return b.made(governance.CheckRegistry(reg, log, now), layerRegistry, ""), nil
@@ -169,10 +194,8 @@ func (s *Service) checkToken(_ context.Context, body []byte, snap *snapshot, now
 		member string
 		doc    any
 	}{{string(DocKeyset), ks}, {memberToken, tok}, {string(DocRevocationRegistry), rev}} {
-		if m, brought := b.env[d.member]; brought {
-			if err := reg.CheckIdentifiers(requestFile, d.doc); err != nil {
-				return nil, m.Rebase(d.member, err)
-			}
+		if err := b.identifiers(reg, d.member, d.doc); err != nil {
+			return nil, err
 		}
 	}
 	// The shared cache remembers payloads signed under the service's
@@ -216,6 +239,9 @@ func (s *Service) checkRuntime(_ context.Context, body []byte, snap *snapshot, n
 		}
 		b.requestDocs = append(b.requestDocs, memberDenylist)
 	} else {
+		if err := b.identifiers(reg, string(DocRevocationRegistry), snap.revocation); err != nil {
+			return nil, err
+		}
 		session.Denylist = gate.Denylist(snap.revocation, now)
 		b.used = append(b.used, DocRevocationRegistry)
 	}
@@ -274,6 +300,9 @@ func (s *Service) checkEnforcement(_ context.Context, body []byte, snap *snapsho
 	var log *governance.AuditLog
 	if _, brought := b.env[string(DocEvents)]; brought || (reg.Policy() == governance.Policy2 && snap.events != nil) {
 		if log, err = governed(b, DocEvents, snap.events, governance.DecodeAuditLog); err != nil {
+			return nil, err
+		}
+		if err := b.identifiers(reg, string(DocEvents), log); err != nil {
 			return nil, err
 		}
 	}

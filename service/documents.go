@@ -284,7 +284,7 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 	for _, d := range []struct {
 		path string
 		doc  any
-	}{{st.paths.Keyset, next.keyset}, {st.paths.RevocationRegistry, next.revocation}, {st.paths.Events, next.events}} {
+	}{{st.paths.Keyset, next.keyset}, {st.paths.RevocationRegistry, next.revocation}, {st.paths.Events, next.events}, {st.paths.AttestPolicy, next.attestPolicy}} {
 		if d.path != "" {
 			if err := next.registry.CheckIdentifiers(d.path, d.doc); err != nil {
 				return nil, nil, err

@@ -209,3 +209,28 @@ func TestPolicy2RulesThroughTheService(t *testing.T) {
 		}
 	}
 }
+
+// With --request-documents allow, a body that brings a policy 2 registry
+// is judged on documents that policy accepts: the service's own ones it
+// falls back on, and the ones the body brings, are held to the identifier
+// profile too.
+func TestPolicy2BroughtRegistryChecksEveryDocument(t *testing.T) {
+	f := newFixture(t)
+	// A key id policy 1 accepts and policy 2 refuses, in the service's keyset.
+	f.write(t, DocKeyset, bytes.Replace(readExample(t, "gate/keyset.json"), []byte(`"vk-c-2025-12"`), []byte(`"vk c 2025-12"`), 1))
+	opts := f.options()
+	opts.AllowRequestDocuments = true
+	ts := f.start(t, opts)
+	p2 := readExample(t, "policy2/registry.json")
+	tok := readExample(t, "token/token.json")
+	r := ts.post(t, "/v1/check/token", []byte(fmt.Sprintf(`{"registry": %s, "token": %s}`, p2, tok)))
+	if r.status != 400 || !bytes.Contains(r.body, []byte("keyset.json")) || !bytes.Contains(r.body, []byte(`/keys/2/key_id`)) {
+		t.Fatalf("the service's own keyset under a brought policy 2 registry: %d %s", r.status, r.body)
+	}
+	events := bytes.Replace(readExample(t, "policy2/events.json"), []byte(`"INC-2026-0001"`), []byte(`"INC 2026 0001"`), 1)
+	ctx := readExample(t, "enforcement/context-monitor.json")
+	r = ts.post(t, "/v1/check/enforcement", []byte(fmt.Sprintf(`{"registry": %s, "context": %s, "events": %s}`, p2, ctx, events)))
+	if r.status != 400 || !bytes.Contains(r.body, []byte(`"member": "/events/events/`)) {
+		t.Fatalf("brought events under a brought policy 2 registry: %d %s", r.status, r.body)
+	}
+}

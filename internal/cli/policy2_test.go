@@ -63,6 +63,7 @@ func TestPolicy2CheckEnforcement(t *testing.T) {
 		"unnamed.json":     p2Context(`, "break_glass_grant": ` + p2Grant(t, "token_expired")),
 		"asserted.json":    p2Context(`, "break_glass": {"incident_ticket": "INC-9", "declared_at_unix": 1767224700, "expires_at_unix": 1767229200, "approver_quorum_bps": 10000, "scope_operator_ids": ["keep-alpha", "keep-bravo"]}`),
 		"history.json":     p2Context(`, "break_glass_history": [{"incident_ticket": "INC-1", "activated_at_unix": 1}]`),
+		"asserted-v1.json": strings.Replace(p2Context(`, "break_glass": {"incident_ticket": "INC-9", "declared_at_unix": 1767224700, "expires_at_unix": 1767229200, "approver_quorum_bps": 10000, "scope_operator_ids": ["keep-alpha", "keep-bravo"]}`), `"reject", "session_id": "s-1", `, `"reject", `, 1),
 	})
 	for _, tc := range []struct {
 		name  string
@@ -83,8 +84,10 @@ func TestPolicy2CheckEnforcement(t *testing.T) {
 			`[history.json]: member "/break_glass_history"`},
 		{"a grant under policy 1", []string{"--registry", "registry-v1.json", "--context", "granted.json"}, 2, nil,
 			`[granted.json]: member "/break_glass_grant": break_glass_grant belongs to policy_version 2`},
-		{"policy 1 is unchanged", []string{"--registry", "registry-v1.json", "--context", "asserted.json"}, 0,
+		{"policy 1 is unchanged", []string{"--registry", "registry-v1.json", "--context", "asserted-v1.json"}, 0,
 			[]string{"full_enforcement_break_glass_applied", "runtime_vendor_diversity_cap_exceeded"}, ""},
+		{"a runtime session_id under policy 1", []string{"--registry", "registry-v1.json", "--context", "asserted.json"}, 2, nil,
+			`[asserted.json]: member "/runtime_decision/session_id": runtime_decision.session_id belongs to policy_version 2`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, dir, fixedClock(p2Now), append([]string{"check", "enforcement", "--now-unix", "1767225600"}, tc.args...)...)
@@ -232,7 +235,7 @@ func TestPolicy2Identifiers(t *testing.T) {
 		"revocation.json": strings.Replace(mustRead(t, ex("gate/revocation.json")), `"keep-echo"`, `"ｋeep-echo"`, 1),
 		"session.json":    strings.Replace(mustRead(t, ex("runtime/session-start.json")), `"vendor_id": "arm"`, `"vendor_id": "`+cyrillic+`"`, 1),
 		"gate.json":       strings.Replace(mustRead(t, ex("gate/session.json")), `"operator_id": "keep-golf"`, `"operator_id": "keep-golf "`, 1),
-		"context.json":    strings.Replace(p2Context(""), `"keep-bravo"]`, `"\u212aeep-bravo"]`, 1),
+		"context.json":    strings.Replace(strings.Replace(p2Context(""), `"keep-bravo"]`, `"\u212aeep-bravo"]`, 1), `"reject", "session_id": "s-1", `, `"reject", `, 1),
 		"events.json":     strings.Replace(mustRead(t, ex("events.json")), `"INC-2025-0412"`, `"INC-2025-0412 "`, 1),
 	})
 	for _, tc := range []struct {

@@ -89,6 +89,22 @@ func Signed(t testing.TB, text *grant.Text, as ...Approver) *grant.Grant {
 	return SignedJSON(t, Marshal(t, text), as...)
 }
 
+// SignedRaw is SignedJSON without the issuing tools' checks: each approver
+// signs the text's digest whatever it says, as a careless or hostile
+// signer could.
+func SignedRaw(t testing.TB, text string, as ...Approver) *grant.Grant {
+	t.Helper()
+	g := &grant.Grant{GrantJSON: text, Signatures: []grant.Signature{}}
+	for _, a := range as {
+		sig, err := a.Key.SignDigest(grant.Digest(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Signatures = append(g.Signatures, grant.Signature{ApproverID: a.ID, SignatureHex: sig})
+	}
+	return g
+}
+
 // SignedJSON is Signed for a text already written.
 func SignedJSON(t testing.TB, text string, as ...Approver) *grant.Grant {
 	t.Helper()
