@@ -234,3 +234,90 @@ func TestPolicy2BroughtRegistryChecksEveryDocument(t *testing.T) {
 		t.Fatalf("brought events under a brought policy 2 registry: %d %s", r.status, r.body)
 	}
 }
+
+// Issue 17's rules 2 to 4 through the service's endpoints, each with its
+// policy 1 twin, which answers as before.
+func TestPolicy2MoreRulesThroughTheService(t *testing.T) {
+	edit := func(t *testing.T, name string, f func(reg map[string]any)) []byte {
+		var reg map[string]any
+		if err := json.Unmarshal(readExample(t, name), &reg); err != nil {
+			t.Fatal(err)
+		}
+		f(reg)
+		out, err := json.Marshal(reg, json.Deterministic(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	operator := func(reg map[string]any, id string) map[string]any {
+		for _, op := range reg["operators"].([]any) {
+			if o := op.(map[string]any); o["operator_id"] == id {
+				return o
+			}
+		}
+		t.Fatalf("no operator %s", id)
+		return nil
+	}
+	var rs map[string]jsontext.Value
+	if err := json.Unmarshal(readExample(t, "runtime/session-start.json"), &rs); err != nil {
+		t.Fatal(err)
+	}
+	delete(rs, "denylist")
+	runtimeBody, err := json.Marshal(map[string]any{"session": rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenBody := []byte(fmt.Sprintf(`{"token": %s}`, readExample(t, "token/token.json")))
+	for _, tc := range []struct {
+		name, path string
+		body       []byte
+		edit       func(reg map[string]any)
+		code       string // under policy 2; policy 1 answers without it
+		later      bool   // decided 200 s after the registry came into force
+	}{
+		{"2: an operator's window closed since the registry came into force", "/v1/gate", nil, func(reg map[string]any) {
+			operator(reg, "keep-alpha")["effective_until"] = 1767225700 // layer A refuses a closed window at load
+		}, "token_operator_window_closed", true},
+		{"3: an operator's stricter age limit", "/v1/check/runtime", runtimeBody, func(reg map[string]any) {
+			operator(reg, "keep-golf")["attestation_max_age_seconds"] = 1800
+		}, "selected_token_ttl_exceeds_operator_attestation_max_age", false},
+		{"4: a token of an older registry", "/v1/check/token", tokenBody, func(reg map[string]any) {
+			if _, p2 := reg["policy_version"]; p2 {
+				reg["registry_version"], reg["min_token_registry_version"] = 43, 43
+			}
+		}, "token_registry_version_below_minimum", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, p2 := range []bool{true, false} {
+				f := newFixture(t)
+				if tc.path == "/v1/check/token" {
+					f.write(t, DocKeyset, readExample(t, "token/keyset.json"))
+				}
+				name := "registry.json"
+				if p2 {
+					name = "policy2/registry.json"
+					f.paths.Events = filepath.Join(f.dir, "events.json")
+					f.write(t, DocEvents, readExample(t, "policy2/events.json"))
+				}
+				f.write(t, DocRegistry, edit(t, name, tc.edit))
+				ts := f.start(t, f.options())
+				if tc.later {
+					f.clock.Set(testNow + 200)
+					f.write(t, DocRevocationRegistry, bytes.Replace(readExample(t, "gate/revocation.json"), []byte("1767225580"), []byte("1767225790"), 1))
+					if err := ts.svc.Reload(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				body := tc.body
+				if body == nil {
+					body = f.session
+				}
+				r := ts.post(t, tc.path, body)
+				if r.status != 200 || bytes.Contains(r.body, []byte(`"code": "`+tc.code+`"`)) != p2 {
+					t.Fatalf("policy 2 %t: %d %s", p2, r.status, r.body)
+				}
+			}
+		})
+	}
+}

@@ -352,6 +352,7 @@ func TestPolicy2RulesThroughTheCommands(t *testing.T) {
 	token := []string{"check", "token", "--keyset", ex("token/keyset.json"), "--token", ex("token/token.json"), "--revocation-registry", ex("token/revocation.json")}
 	runtime := []string{"check", "runtime", "--session", "session.json"}
 	gate := []string{"gate", "--keyset", ex("gate/keyset.json"), "--revocation-registry", ex("gate/revocation.json"), "--session", "gate.json"}
+	registry := []string{"check", "registry"}
 	for _, tc := range []struct {
 		name          string
 		edit          func(reg map[string]any) // of either registry
@@ -379,6 +380,20 @@ func TestPolicy2RulesThroughTheCommands(t *testing.T) {
 		{"1: a signer labelled with another vendor", nil, func(s string) string {
 			return strings.Replace(s, `"vendor_id": "arm"`, `"vendor_id": "arm-2"`, 1)
 		}, runtime, []string{"selected_vendor_mismatch"}, []string{}},
+		{"1: an operator without a vendor, through check registry", func(reg map[string]any) {
+			delete(operatorNamed(reg, "keep-golf"), "vendor_id")
+		}, nil, registry, []string{"operator_vendor_invalid", "operator_tee_type_vendor_mismatch"}, []string{}},
+		{"1: a TEE type of another vendor, through check registry", func(reg map[string]any) {
+			operatorNamed(reg, "keep-golf")["allowed_tee_types"] = []any{"cca", "sgx"}
+		}, nil, registry, []string{"operator_tee_type_vendor_mismatch"}, []string{}},
+		{"4: a minimum above the version, through check registry", func(reg map[string]any) {
+			if _, p2 := reg["policy_version"]; p2 {
+				reg["min_token_registry_version"] = 43
+			}
+		}, nil, registry, []string{"min_token_registry_version_above_registry_version"}, []string{}},
+		{"7: an active operator from the future, through check registry", func(reg map[string]any) {
+			operatorNamed(reg, "keep-golf")["effective_from"] = 1767226000
+		}, nil, registry, []string{"active_operator_not_yet_effective"}, []string{}},
 		{"1, through the gate", nil, func(s string) string {
 			return strings.Replace(s, `"vendor_id": "arm"`, `"vendor_id": "arm-2"`, 1)
 		}, gate, []string{"full_enforcement_violation_blocked", "selected_vendor_mismatch"}, []string{}},
