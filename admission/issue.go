@@ -137,7 +137,7 @@ func Assemble(payloadJSON string, sigs []TokenSignature) (*Token, error) {
 		case !containsNorm(p.VerifierKeyIDs, s.VerifierKeyID):
 			return nil, fmt.Errorf("%w: the payload's verifier_key_ids does not name key %q", ErrIssue, s.VerifierKeyID)
 		}
-		if _, err := decodeSignature(s.SignatureHex); err != nil {
+		if _, err := bip340.ParseSignatureHex(s.SignatureHex); err != nil {
 			return nil, fmt.Errorf("%w: the signature of key %q is not %d bytes of hex", ErrIssue, s.VerifierKeyID, bip340.SignatureSize)
 		}
 		seen[id] = true

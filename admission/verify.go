@@ -2,7 +2,6 @@ package admission
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -15,14 +14,15 @@ import (
 // backend (internal/bip340) does the arithmetic.
 
 // Errors from ParsePubKey and Verify. Callers match them with errors.Is;
-// the reason detail carries the message.
+// the reason detail carries the message. The parsing errors are
+// internal/bip340's, which parses every hex key and signature.
 var (
-	ErrPubkeyEmpty      = errors.New("public key is empty; want 64 hex digits")
-	ErrPubkeyHex        = errors.New("public key is not valid hex")
-	ErrPubkeyLength     = errors.New("public key is not 32 bytes")
-	ErrPubkeyNotOnCurve = errors.New("public key is not a valid x-only secp256k1 key")
-	ErrSignatureHex     = errors.New("signature is not valid hex")
-	ErrSignatureLength  = errors.New("signature is not 64 bytes")
+	ErrPubkeyEmpty      = bip340.ErrPubkeyEmpty
+	ErrPubkeyHex        = bip340.ErrPubkeyHex
+	ErrPubkeyLength     = bip340.ErrPubkeyLength
+	ErrPubkeyNotOnCurve = bip340.ErrPubkeyNotOnCurve
+	ErrSignatureHex     = bip340.ErrSignatureHex
+	ErrSignatureLength  = bip340.ErrSignatureLength
 	ErrSignatureInvalid = errors.New("signature does not verify")
 )
 
@@ -38,22 +38,11 @@ type PubKey struct {
 // either case, no "0x", exactly 32 bytes, x below the field prime and on
 // the curve.
 func ParsePubKey(s string) (PubKey, error) {
-	t := ident.Trim(s)
-	if t == "" {
-		return PubKey{}, ErrPubkeyEmpty
-	}
-	b, err := hex.DecodeString(t)
+	key, canonical, err := bip340.ParsePublicKeyHex(s)
 	if err != nil {
-		return PubKey{}, ErrPubkeyHex
+		return PubKey{}, err
 	}
-	if len(b) != bip340.PublicKeySize {
-		return PubKey{}, fmt.Errorf("%w (%d bytes)", ErrPubkeyLength, len(b))
-	}
-	key, ok := bip340.ParsePublicKey((*[bip340.PublicKeySize]byte)(b))
-	if !ok {
-		return PubKey{}, ErrPubkeyNotOnCurve
-	}
-	return PubKey{key: key, Hex: hex.EncodeToString(b)}, nil
+	return PubKey{key: key, Hex: canonical}, nil
 }
 
 // PayloadDigest is the 32-byte message every verifier signs: SHA-256 of the
@@ -63,22 +52,10 @@ func PayloadDigest(payloadJSON string) [sha256.Size]byte {
 	return sha256.Sum256([]byte(ident.Trim(payloadJSON)))
 }
 
-// decodeSignature reads a hex signature (trimmed, either case): 64 bytes.
-func decodeSignature(signatureHex string) (*[bip340.SignatureSize]byte, error) {
-	b, err := hex.DecodeString(ident.Trim(signatureHex))
-	if err != nil {
-		return nil, ErrSignatureHex
-	}
-	if len(b) != bip340.SignatureSize {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrSignatureLength, len(b))
-	}
-	return (*[bip340.SignatureSize]byte)(b), nil
-}
-
 // Verify checks a hex BIP-340 signature (trimmed, either case) over digest.
 // A zero PubKey verifies nothing.
 func Verify(pk PubKey, signatureHex string, digest [sha256.Size]byte) error {
-	sig, err := decodeSignature(signatureHex)
+	sig, err := bip340.ParseSignatureHex(signatureHex)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,9 @@
 package governance
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/internal/bip340"
@@ -121,16 +121,14 @@ func parseGovernanceKeys(keys []GovernanceKey) []parsedKey {
 		if p.approver == "" {
 			p.problems = append(p.problems, keyFinding{CodeGovernanceKeyApproverIDMissing, fmt.Sprintf("governance_keys[%d].approver_id is blank", i)})
 		}
-		if !isRequiredRole(p.role) {
+		if !slices.Contains(requiredRoles[:], p.role) {
 			p.problems = append(p.problems, keyFinding{CodeGovernanceKeyRoleInvalid,
 				fmt.Sprintf("governance_keys[%d].role %q is not security_owner, signer_runtime_owner or governance_delegate", i, k.Role)})
 		}
-		if b, err := hex.DecodeString(ident.Trim(k.PubkeyHex)); err != nil || len(b) != bip340.PublicKeySize {
-			p.problems = append(p.problems, keyFinding{CodeGovernanceKeyPubkeyInvalid, fmt.Sprintf("governance_keys[%d].pubkey_hex is not 64 hex digits", i)})
-		} else if key, ok := bip340.ParsePublicKey((*[bip340.PublicKeySize]byte)(b)); !ok {
-			p.problems = append(p.problems, keyFinding{CodeGovernanceKeyPubkeyInvalid, fmt.Sprintf("governance_keys[%d].pubkey_hex is not an x-only secp256k1 key", i)})
+		if key, canonical, err := bip340.ParsePublicKeyHex(k.PubkeyHex); err != nil {
+			p.problems = append(p.problems, keyFinding{CodeGovernanceKeyPubkeyInvalid, fmt.Sprintf("governance_keys[%d].pubkey_hex: %v", i, err)})
 		} else {
-			p.key, p.hex = key, hex.EncodeToString(b)
+			p.key, p.hex = key, canonical
 		}
 		switch {
 		case k.ValidUntilUnix <= k.ValidFromUnix:
@@ -165,15 +163,6 @@ func parseGovernanceKeys(keys []GovernanceKey) []parsedKey {
 		}
 	}
 	return out
-}
-
-func isRequiredRole(role string) bool {
-	for _, r := range requiredRoles {
-		if role == r {
-			return true
-		}
-	}
-	return false
 }
 
 // checkGovernanceKeys is layer A's check of the governance keys of a

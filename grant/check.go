@@ -1,7 +1,6 @@
 package grant
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -92,9 +91,9 @@ func (v *Verified) verifySignatures(b *decision.Builder, name string, g *Grant, 
 			b.Addf(CodeGrantSignatureApproverIDMissing, "%s: signatures[%d].approver_id is blank", name, i)
 			continue
 		}
-		sig, ok := decodeSignature(s.SignatureHex)
-		if !ok {
-			b.Addf(CodeGrantSignatureInvalid, "%s: the signature of approver %q is not %d bytes of hex", name, s.ApproverID, bip340.SignatureSize)
+		sig, err := bip340.ParseSignatureHex(s.SignatureHex)
+		if err != nil {
+			b.Addf(CodeGrantSignatureInvalid, "%s: the signature of approver %q: %v", name, s.ApproverID, err)
 			continue
 		}
 		id, role, err := approvers.Verify(s.ApproverID, sig, &digest)
@@ -111,14 +110,6 @@ func (v *Verified) verifySignatures(b *decision.Builder, name string, g *Grant, 
 			v.SecurityOwner = v.SecurityOwner || role == governance.RoleSecurityOwner
 		}
 	}
-}
-
-func decodeSignature(s string) (*[bip340.SignatureSize]byte, bool) {
-	b, err := hex.DecodeString(ident.Trim(s))
-	if err != nil || len(b) != bip340.SignatureSize {
-		return nil, false
-	}
-	return (*[bip340.SignatureSize]byte)(b), true
 }
 
 // problem is a decoding error without the document's name, which is

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/teegate/teegate/admission"
+	"github.com/teegate/teegate/internal/bip340"
 	"github.com/teegate/teegate/internal/ident"
 )
 
@@ -49,9 +50,9 @@ func Assemble(grantJSON string, sigs []Signature) (*Grant, error) {
 		if ident.Blank(s.ApproverID) {
 			return nil, fmt.Errorf("%w: a signature has an empty approver_id", ErrIssue)
 		}
-		sig, ok := decodeSignature(s.SignatureHex)
-		if !ok {
-			return nil, fmt.Errorf("%w: the signature of approver %q is not 64 bytes of hex", ErrIssue, s.ApproverID)
+		sig, err := bip340.ParseSignatureHex(s.SignatureHex)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the signature of approver %q: %w", ErrIssue, s.ApproverID, err)
 		}
 		if seen[*sig] {
 			return nil, fmt.Errorf("%w: the signature of approver %q is given twice", ErrIssue, s.ApproverID)
