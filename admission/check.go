@@ -1,7 +1,6 @@
 package admission
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/teegate/teegate/decision"
@@ -288,18 +287,13 @@ func (c *tokenCheck) claims(payloadJSON string) (entry *payloadEntry, declared m
 	entry = c.v.entry(payloadText, c.now)
 	p, err := entry.payload, entry.err
 	if err != nil {
-		detail := err.Error()
-		var serr *strictjson.Error
-		if errors.As(err, &serr) {
-			detail = serr.Problem()
-		}
-		c.b.Addf(CodeTokenPayloadInvalid, "payload_json does not decode: %s", detail)
+		c.b.Addf(CodeTokenPayloadInvalid, "payload_json does not decode: %s", strictjson.ProblemOf(err))
 		return nil, nil, false
 	}
 	c.decoded = p
 	if c.policy2 {
 		if err := idprofile.Check("payload_json", p); err != nil {
-			c.b.Addf(CodeTokenPayloadIdentifierInvalid, "payload_json: %s", err.(*strictjson.Error).Problem())
+			c.b.Addf(CodeTokenPayloadIdentifierInvalid, "payload_json: %s", strictjson.ProblemOf(err))
 			return nil, nil, false
 		}
 	}

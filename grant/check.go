@@ -56,7 +56,7 @@ func Check(b *decision.Builder, name string, g *Grant, want Kind, approvers *gov
 	start := b.Len()
 	text, err := DecodeText(g.GrantJSON)
 	if err != nil {
-		b.Addf(CodeGrantTextInvalid, "%s: the grant text does not decode: %s", name, problem(err))
+		b.Addf(CodeGrantTextInvalid, "%s: the grant text does not decode: %s", name, strictjson.ProblemOf(err))
 		return nil, false
 	}
 	if text.Kind != want {
@@ -110,16 +110,6 @@ func (v *Verified) verifySignatures(b *decision.Builder, name string, g *Grant, 
 			v.SecurityOwner = v.SecurityOwner || role == governance.RoleSecurityOwner
 		}
 	}
-}
-
-// problem is a decoding error without the document's name, which is
-// always grant_json here.
-func problem(err error) string {
-	var se *strictjson.Error
-	if errors.As(err, &se) {
-		return se.Problem()
-	}
-	return err.Error()
 }
 
 // Names lists ids as a reason detail does: quoted, comma-separated.

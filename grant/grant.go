@@ -97,29 +97,32 @@ func DecodeText(grantJSON string) (*Text, error) {
 	return t, nil
 }
 
+// checkKind requires every member of the text's kind and none of the
+// other's, naming the first that is missing, then the first that is not
+// its kind's.
 func (t *Text) checkKind() error {
-	bg := map[string]bool{"incident_ticket": t.IncidentTicket != nil, "scope_operator_ids": t.ScopeOperatorIDs != nil, "waived_codes": t.WaivedCodes != nil}
-	vo := map[string]bool{"vendor_id": t.VendorID != nil, "relaxed_max_single_vendor_share_percent": t.RelaxedMaxSingleVendorSharePercent != nil}
-	var own, other map[string]bool
-	var ownNames, otherNames []string
-	switch t.Kind {
-	case KindBreakGlass:
-		own, other = bg, vo
-		ownNames, otherNames = []string{"incident_ticket", "scope_operator_ids", "waived_codes"}, []string{"vendor_id", "relaxed_max_single_vendor_share_percent"}
-	case KindVendorOutage:
-		own, other = vo, bg
-		ownNames, otherNames = []string{"vendor_id", "relaxed_max_single_vendor_share_percent"}, []string{"incident_ticket", "scope_operator_ids", "waived_codes"}
-	default:
+	if t.Kind != KindBreakGlass && t.Kind != KindVendorOutage {
 		return textError("/kind", fmt.Sprintf("kind %q is not %s or %s", t.Kind, KindBreakGlass, KindVendorOutage))
 	}
-	for _, m := range ownNames {
-		if !own[m] {
-			return textError("/"+m, fmt.Sprintf("a %s grant needs %s", t.Kind, m))
+	members := []struct {
+		name    string
+		kind    Kind
+		present bool
+	}{
+		{"incident_ticket", KindBreakGlass, t.IncidentTicket != nil},
+		{"scope_operator_ids", KindBreakGlass, t.ScopeOperatorIDs != nil},
+		{"waived_codes", KindBreakGlass, t.WaivedCodes != nil},
+		{"vendor_id", KindVendorOutage, t.VendorID != nil},
+		{"relaxed_max_single_vendor_share_percent", KindVendorOutage, t.RelaxedMaxSingleVendorSharePercent != nil},
+	}
+	for _, m := range members {
+		if m.kind == t.Kind && !m.present {
+			return textError("/"+m.name, fmt.Sprintf("a %s grant needs %s", t.Kind, m.name))
 		}
 	}
-	for _, m := range otherNames {
-		if other[m] {
-			return textError("/"+m, fmt.Sprintf("%s is not a member of a %s grant", m, t.Kind))
+	for _, m := range members {
+		if m.kind != t.Kind && m.present {
+			return textError("/"+m.name, fmt.Sprintf("%s is not a member of a %s grant", m.name, t.Kind))
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/go-json-experiment/json"
@@ -62,13 +61,8 @@ func (s *Service) decideAttest(_ context.Context, body []byte, snap *snapshot, n
 	// request, not a decision.
 	p, err := admission.DecodePayload(payloadJSON)
 	if err != nil {
-		var serr *strictjson.Error
-		msg := err.Error()
-		if errors.As(err, &serr) {
-			msg = serr.Problem()
-		}
 		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + memberPayloadJSON, Offset: pm.Offset,
-			Msg: "the payload does not decode: " + msg}
+			Msg: "the payload does not decode: " + strictjson.ProblemOf(err)}
 	}
 	if err := attest.CheckKeyID(p, s.opts.Attest.KeyID); err != nil {
 		return nil, &strictjson.Error{Op: strictjson.OpParse, File: requestFile, Pointer: "/" + memberPayloadJSON, Offset: pm.Offset,

@@ -57,6 +57,17 @@ func (e *Error) Problem() string {
 	return b.String()
 }
 
+// ProblemOf is err's Problem when it is an *Error, and its message
+// otherwise: for a document carried inside another, whose errors are
+// reported without a file name of their own.
+func ProblemOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Problem()
+	}
+	return err.Error()
+}
+
 // ErrTooLarge is the cause of an Error for a file above MaxInputBytes.
 var ErrTooLarge = errors.New("input larger than the limit")
 
