@@ -119,9 +119,7 @@ var sessionMembers = strictjson.Members(sessionPaths...)
 // error. Under policy 2 an outage the coordinator merely declares is
 // refused rather than ignored, so that no caller believes it counted.
 func ValidateSession(file string, reg *governance.Registry, outage *VendorOutage, grants []grant.Grant) error {
-	fail := func(member, msg string) error {
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/" + member, Offset: -1, Msg: msg}
-	}
+	fail := func(member, msg string) error { return strictjson.MemberError(file, "/"+member, msg) }
 	switch {
 	case reg.Policy() == governance.Policy2 && outage != nil:
 		return fail("vendor_outage", "the registry is policy_version 2: a vendor outage is a governance grant (vendor_outage_grants), not a declaration")

@@ -112,8 +112,7 @@ func ValidateContext(file string, reg *governance.Registry, ctx *Context) error 
 	if reg.Policy() == governance.Policy1 && ctx.RuntimeDecision.SessionID != nil {
 		// Nothing reads it under policy 1: refused, as an unknown member
 		// was, rather than let a caller believe the decision is bound.
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/runtime_decision/session_id", Offset: -1,
-			Msg: "runtime_decision.session_id belongs to policy_version 2; the registry is policy 1"}
+		return strictjson.MemberError(file, "/runtime_decision/session_id", "runtime_decision.session_id belongs to policy_version 2; the registry is policy 1")
 	}
 	return reg.CheckIdentifiers(file, ctx)
 }
@@ -121,9 +120,7 @@ func ValidateContext(file string, reg *governance.Registry, ctx *Context) error 
 // validatePolicyMembers is ValidateContext for a document whose
 // enforcement members sit under prefix (the gate's session).
 func validatePolicyMembers(file string, reg *governance.Registry, prefix string, waiver, history, grant bool) error {
-	fail := func(member, msg string) error {
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: prefix + "/" + member, Offset: -1, Msg: msg}
-	}
+	fail := func(member, msg string) error { return strictjson.MemberError(file, prefix+"/"+member, msg) }
 	if reg.Policy() == governance.Policy2 {
 		switch {
 		case waiver:

@@ -54,9 +54,7 @@ func (r *Registry) Policy() int {
 // carry what nothing reads), and a policy 2 registry without what policy 2
 // needs or with an identifier outside the profile (idprofile).
 func (r *Registry) validatePolicy(file string) error {
-	fail := func(pointer, msg string) error {
-		return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: pointer, Offset: -1, Msg: msg}
-	}
+	fail := func(pointer, msg string) error { return strictjson.MemberError(file, pointer, msg) }
 	if v := r.PolicyVersion; v != nil && *v != Policy1 && *v != Policy2 {
 		return fail("/policy_version", fmt.Sprintf("policy_version %d is not 1 or 2", *v))
 	}

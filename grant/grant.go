@@ -128,9 +128,7 @@ func (t *Text) checkKind() error {
 	return nil
 }
 
-func textError(pointer, msg string) error {
-	return &strictjson.Error{Op: strictjson.OpParse, File: "grant_json", Pointer: pointer, Offset: -1, Msg: msg}
-}
+func textError(pointer, msg string) error { return strictjson.MemberError("grant_json", pointer, msg) }
 
 // Decode decodes a grant artifact strictly; file names it in errors. The
 // text inside stays a string: Check decodes and judges it.

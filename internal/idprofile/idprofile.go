@@ -80,8 +80,7 @@ func Check(file string, v any) error {
 		return nil
 	}
 	slices.Reverse(f.path)
-	return &strictjson.Error{Op: strictjson.OpParse, File: file, Pointer: "/" + strings.Join(f.path, "/"), Offset: -1,
-		Msg: "policy_version 2 identifier " + Problem(f.bad)}
+	return strictjson.MemberError(file, "/"+strings.Join(f.path, "/"), "policy_version 2 identifier "+Problem(f.bad))
 }
 
 // failure is the first bad identifier: its value, and the pointer tokens

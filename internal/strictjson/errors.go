@@ -57,6 +57,13 @@ func (e *Error) Problem() string {
 	return b.String()
 }
 
+// MemberError is the input error for a member that decodes but that a
+// rule beyond the schema refuses (a member of another policy version, an
+// identifier outside the profile): no byte offset is known for it.
+func MemberError(file, pointer, msg string) *Error {
+	return &Error{Op: OpParse, File: file, Pointer: pointer, Offset: -1, Msg: msg}
+}
+
 // ProblemOf is err's Problem when it is an *Error, and its message
 // otherwise: for a document carried inside another, whose errors are
 // reported without a file name of their own.
