@@ -84,17 +84,9 @@ func grantAssemble(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
-	var sigs []grant.Signature
-	for _, path := range a.lists {
-		data, err := strictjson.ReadFile(path)
-		if err != nil {
-			return a.Fail(stderr, err)
-		}
-		sig, err := grant.DecodeSignature(path, data)
-		if err != nil {
-			return a.Fail(stderr, err)
-		}
-		sigs = append(sigs, *sig)
+	sigs, err := readEach(a.lists, grant.DecodeSignature)
+	if err != nil {
+		return a.Fail(stderr, err)
 	}
 	g, err := grant.Assemble(text, sigs)
 	if err != nil {

@@ -135,23 +135,33 @@ func tokenAssemble(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
-	var sigs []admission.TokenSignature
-	for _, path := range a.lists {
-		data, err := strictjson.ReadFile(path)
-		if err != nil {
-			return a.Fail(stderr, err)
-		}
-		sig, err := admission.DecodeSignature(path, data)
-		if err != nil {
-			return a.Fail(stderr, err)
-		}
-		sigs = append(sigs, *sig)
+	sigs, err := readEach(a.lists, admission.DecodeSignature)
+	if err != nil {
+		return a.Fail(stderr, err)
 	}
 	tok, err := admission.Assemble(payload, sigs)
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
 	return printJSON(stdout, stderr, tok)
+}
+
+// readEach reads and decodes each file, in order, stopping at the first
+// that fails: the signature entries an assemble command gathers.
+func readEach[T any](paths []string, decode func(file string, data []byte) (*T, error)) ([]T, error) {
+	out := make([]T, 0, len(paths))
+	for _, path := range paths {
+		data, err := strictjson.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		v, err := decode(path, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
 }
 
 func printJSON(stdout, stderr io.Writer, v any) int {
