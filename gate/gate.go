@@ -190,7 +190,7 @@ func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Res
 				rt.add(decision.Reason{Code: CodeTokenSignerIdentifierMismatch,
 					Detail: fmt.Sprintf("selected signer %q presents a token for signer %q", sel.SignerIdentifier, p.SignerIdentifier)}, LayerToken, sel.OperatorID)
 			}
-			if op := g.operators[ident.Norm(p.OperatorID)]; g.policy2 && op != nil {
+			if op := g.operators[ident.Norm(p.OperatorID)]; op != nil { // policy 2 only: nil map otherwise
 				if tv, _ := governance.TEEVendor(p.TEEType); tv != op.Vendor() {
 					rt.add(decision.Reason{Code: CodeTokenTEETypeVendorMismatch,
 						Detail: fmt.Sprintf("the token is for a %q TEE, which is not of operator %q's vendor %q", p.TEEType, op.OperatorID, op.Vendor())}, LayerToken, sel.OperatorID)
