@@ -1,7 +1,9 @@
 package decision
 
 import (
+	"bytes"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -72,5 +74,50 @@ func TestEncodeLayout(t *testing.T) {
 		"      \"detail\": \"a <b> & \\\"c\\\" \\\\ \u2028 é \\t\"\n    }\n  ],\n  \"validated_at_unix\": 18446744073709551615\n}\n"
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestMarshalMatchesReflection holds Marshal, which writes a decision token
+// by token, to json.Marshal's rendering of the same value (MarshalIndent),
+// byte for byte, over decisions with every kind of text a detail can hold:
+// control characters, quotes, HTML characters, line separators, non-ASCII,
+// and text that is not UTF-8, which both refuse.
+func TestMarshalMatchesReflection(t *testing.T) {
+	texts := []string{"", "plain", "a <b> & \"c\" \\ /", "\x00\x01\x1f\x7f", "\u2028\u2029", "é ü 漢字 🙂",
+		"\xff", "ok\xc3", "tab\there\nnewline", "\ufffd"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() string {
+		if rng.IntN(4) == 0 { // random bytes, often not UTF-8
+			b := make([]byte, rng.IntN(12))
+			for i := range b {
+				b[i] = byte(rng.IntN(256))
+			}
+			return string(b)
+		}
+		return texts[rng.IntN(len(texts))]
+	}
+	outcomes := []Outcome{Allow, AllowWithWarnings, Reject, ""}
+	for i := range 3000 {
+		d := Decision{Outcome: outcomes[rng.IntN(len(outcomes))], ValidatedAtUnix: rng.Uint64() >> rng.IntN(64)}
+		if rng.IntN(3) == 0 {
+			d.SessionID = pick()
+		}
+		switch n := rng.IntN(5); n {
+		case 0: // nil: printed as [] by both
+		default:
+			d.Reasons = make([]Reason, n-1)
+			for j := range d.Reasons {
+				d.Reasons[j] = Reason{Code: Code(pick()), Detail: pick()}
+			}
+		}
+		got, gotErr := d.Marshal()
+		ref := d
+		if ref.Reasons == nil {
+			ref.Reasons = []Reason{}
+		}
+		want, wantErr := MarshalIndent(ref)
+		if (gotErr != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("decision %d %+q:\nMarshal: %q, %v\nreflection: %q, %v", i, d, got, gotErr, want, wantErr)
+		}
 	}
 }

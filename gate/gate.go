@@ -354,10 +354,28 @@ func revokedBy(m map[string]admission.RevocationRecord, now uint64) []string {
 func (r Result) Admits() bool { return r.Outcome.Admits() }
 
 // Marshal renders the result as teegate gate prints it: the contract's
-// decision object, each reason also naming its layer and signer.
+// decision object, each reason also naming its layer and its signer (when
+// it has one). Like decision.Decision.Marshal, it writes token by token,
+// the same bytes as json.Marshal without its reflection.
 func (r Result) Marshal() ([]byte, error) {
-	if r.Reasons == nil {
-		r.Reasons = []Reason{}
-	}
-	return decision.MarshalIndent(r)
+	return decision.Tokens(func(w *decision.Writer) {
+		w.Begin()
+		w.Member("decision", string(r.Outcome))
+		w.Name("reasons")
+		w.BeginArray()
+		for _, reason := range r.Reasons {
+			w.Begin()
+			w.Member("layer", string(reason.Layer))
+			if reason.Signer != "" {
+				w.Member("signer", reason.Signer)
+			}
+			w.Member("code", string(reason.Code))
+			w.Member("detail", reason.Detail)
+			w.End()
+		}
+		w.EndArray()
+		w.Name("validated_at_unix")
+		w.Uint(r.ValidatedAtUnix)
+		w.End()
+	})
 }
