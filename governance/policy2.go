@@ -18,29 +18,35 @@ const (
 	VendorAWS   = "aws"
 )
 
-// teeVendors maps each TEE type to the vendor whose hardware and
-// attestation roots it rests on.
-var teeVendors = map[string]string{
-	"sgx":     VendorIntel,
-	"tdx":     VendorIntel,
-	"sev-snp": VendorAMD,
-	"cca":     VendorArm,
-	"nitro":   VendorAWS,
+// teeVendors pairs each TEE type with the vendor whose hardware and
+// attestation roots it rests on. A table, not a map: a map literal is
+// built when the package initialises, in every check's process.
+var teeVendors = [...]struct{ tee, vendor string }{
+	{"sgx", VendorIntel},
+	{"tdx", VendorIntel},
+	{"sev-snp", VendorAMD},
+	{"cca", VendorArm},
+	{"nitro", VendorAWS},
 }
 
 // TEEVendor returns the vendor of a TEE type (trimmed, ASCII-folded), and
 // whether the type is known.
 func TEEVendor(teeType string) (string, bool) {
-	v, ok := teeVendors[ident.Norm(teeType)]
-	return v, ok
+	t := ident.Norm(teeType)
+	for _, e := range teeVendors {
+		if e.tee == t {
+			return e.vendor, true
+		}
+	}
+	return "", false
 }
 
 // KnownVendor reports whether v (normalised) is one of the vendors.
 func KnownVendor(v string) bool { return knownVendor(ident.Norm(v)) }
 
 func knownVendor(v string) bool {
-	for _, known := range teeVendors {
-		if v == known {
+	for _, e := range teeVendors {
+		if v == e.vendor {
 			return true
 		}
 	}

@@ -19,7 +19,11 @@ func ReadFile(path string) ([]byte, error) {
 }
 
 // ReadOpenFile is ReadFile on a file already open, named path in errors.
-func ReadOpenFile(path string, f *os.File) ([]byte, error) {
+// f is an *os.File, or a reader that answers Stat as one would.
+func ReadOpenFile(path string, f interface {
+	io.Reader
+	Stat() (os.FileInfo, error)
+}) ([]byte, error) {
 	size := 512 // a pipe or a device: grown as it comes
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		if fi.Size() > MaxInputBytes {

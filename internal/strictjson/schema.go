@@ -26,7 +26,7 @@ func rootOf(t reflect.Type, required Required) *field {
 	seen := map[string]bool{}
 	root := &field{typ: t, node: schemaOf(t, "", required, seen, map[reflect.Type]bool{})}
 	if required != nil {
-		for p := range required.paths {
+		for p := range required.set() {
 			if !seen[p] {
 				panic("strictjson: required path " + p + " names no member of " + t.String())
 			}
@@ -122,7 +122,7 @@ func schemaOf(t reflect.Type, path string, required Required, seen map[string]bo
 				typ:      sf.Type,
 				goIndex:  i,
 				optional: optional,
-				required: !optional && (required == nil || required.paths[memberPath]),
+				required: !optional && (required == nil || required.set()[memberPath]),
 				node:     schemaOf(sf.Type, memberPath, required, seen, visiting),
 			})
 		}

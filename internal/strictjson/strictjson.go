@@ -49,9 +49,26 @@ type Required = *MemberSet
 
 // MemberSet is a set of schema paths: JSON pointers in which every array
 // index and map key is written "*", such as "/operators/*/effective_from".
+//
+// Every layer's sets are package variables, so a set keeps its paths as
+// listed and builds its index on its first decode: a process pays only
+// for the sets of the documents it reads, not at start for all of them.
 type MemberSet struct {
-	paths   map[string]bool
-	schemas sync.Map // reflect.Type -> *field
+	list    []string
+	once    sync.Once
+	paths   map[string]bool // list, indexed on first use (set)
+	schemas sync.Map        // reflect.Type -> *field
+}
+
+// set is the set's paths, indexed.
+func (m *MemberSet) set() map[string]bool {
+	m.once.Do(func() {
+		m.paths = make(map[string]bool, len(m.list))
+		for _, p := range m.list {
+			m.paths[p] = true
+		}
+	})
+	return m.paths
 }
 
 // Members returns a Required that requires exactly the listed schema paths.
@@ -59,11 +76,7 @@ type MemberSet struct {
 // reported by a panic on the first decode: left alone it would quietly make
 // a member the layer reads optional.
 func Members(paths ...string) Required {
-	m := &MemberSet{paths: make(map[string]bool, len(paths))}
-	for _, p := range paths {
-		m.paths[p] = true
-	}
-	return m
+	return &MemberSet{list: paths}
 }
 
 // Union requires every member that any of sets requires; nil, every
@@ -74,9 +87,7 @@ func Union(sets ...Required) Required {
 		if m == nil {
 			return nil
 		}
-		for p := range m.paths {
-			paths = append(paths, p)
-		}
+		paths = append(paths, m.list...)
 	}
 	return Members(paths...)
 }

@@ -269,9 +269,9 @@ func TestUnion(t *testing.T) {
 	if Union(Members("/id"), nil) != nil {
 		t.Fatal("a union with every member is not every member")
 	}
-	u := Union(Members("/id"), Members("/items/*/count"))
-	if !u.paths["/id"] || !u.paths["/items/*/count"] || len(u.paths) != 2 {
-		t.Fatalf("union paths %v", u.paths)
+	u := Union(Members("/id"), Members("/items/*/count", "/id"))
+	if set := u.set(); !set["/id"] || !set["/items/*/count"] || len(set) != 2 {
+		t.Fatalf("union paths %v", set)
 	}
 }
 
