@@ -13,6 +13,7 @@ import (
 	"github.com/teegate/teegate/decision"
 	"github.com/teegate/teegate/gate"
 	"github.com/teegate/teegate/internal/clitest"
+	"github.com/teegate/teegate/internal/strictjson"
 )
 
 // Helpers shared with teegate-serve's tests.
@@ -213,18 +214,48 @@ func TestLargeDocumentsFailInOrder(t *testing.T) {
 	}
 }
 
-// A path looked at as a large regular file and loaded concurrently is
-// opened without blocking: if a FIFO has taken its place, the check fails
-// with a read error instead of waiting for a writer that never comes.
-func TestConcurrentLoadRefusesAReplacedFile(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "registry.json")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+// No document is opened after one that fails: a FIFO given after a
+// missing registry is never opened, so the check does not wait for a
+// writer that never comes.
+func TestNoDocumentIsOpenedAfterOneThatFails(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "events.json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	decoded := false
-	err := loadRegularFile(Document{Flag: "--registry", Decode: func(string, []byte) error { decoded = true; return nil }}, fifo)
-	if !errors.Is(err, errNoLongerRegular) || !strings.Contains(err.Error(), fifo) || decoded {
-		t.Fatalf("err = %v, decoded %v; want a read error naming %s", err, decoded, fifo)
+	t.Chdir(dir)
+	done := make(chan cliResult, 1)
+	go func() {
+		var stdout, stderr strings.Builder
+		exit := Run([]string{"check", "registry", "--registry", "missing.json", "--events", "events.json", "--now-unix", "4000"}, &stdout, &stderr, nil, nil)
+		done <- cliResult{exit, stdout.String(), stderr.String()}
+	}()
+	select {
+	case r := <-done:
+		if r.exit != ExitError || !strings.Contains(r.stderr, "missing.json") || strings.Contains(r.stderr, "events.json") {
+			t.Fatalf("exit %d, stderr %q; want the missing registry's error", r.exit, r.stderr)
+		}
+	case <-time.After(30 * time.Second): // a guard against a hang, not a clock the test reads
+		t.Fatal("the check opened the FIFO after the missing registry and waits for a writer")
+	}
+}
+
+// A document that cannot be opened gets the error os.Open's would give.
+func TestOpenInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{filepath.Join(dir, "missing.json"), filepath.Join(dir, "missing", "x.json")} {
+		_, err := openInput(path)
+		_, osErr := os.Open(path)
+		if err == nil || err.Error() != strictjson.ReadError(path, osErr).Error() || !strings.Contains(err.Error(), "no such file or directory") {
+			t.Errorf("openInput(%s) = %v; from os.Open: %v", path, err, strictjson.ReadError(path, osErr))
+		}
+	}
+	f, err := openInput(dir) // a directory opens; reading it fails, as from os.Open
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := strictjson.ReadOpenFile(dir, f); err == nil {
+		t.Error("a directory read as a document")
 	}
 }
 
