@@ -144,18 +144,27 @@ func firstError(errs []error) error {
 
 // input is an open input file whose Stat answers from the look openInput
 // took, so that the readers that size their buffers by it do not ask the
-// kernel again.
+// kernel again. It has only the methods the readers use: the readers ask
+// for them through interfaces, and the runtime matches an interface
+// against every method of the type the first time (an embedded *os.File
+// would bring all of its own).
 type input struct {
-	*os.File
+	f    *os.File
 	info os.FileInfo // nil if fstat failed: the readers then read without a size
 }
 
-func (f input) Stat() (os.FileInfo, error) {
-	if f.info == nil {
+func (in input) Read(p []byte) (int, error) { return in.f.Read(p) }
+
+func (in input) Seek(offset int64, whence int) (int64, error) { return in.f.Seek(offset, whence) }
+
+func (in input) Stat() (os.FileInfo, error) {
+	if in.info == nil {
 		return nil, errNoInfo
 	}
-	return f.info, nil
+	return in.info, nil
 }
+
+func (in input) Close() error { return in.f.Close() }
 
 var errNoInfo = errors.New("no file information")
 
@@ -176,8 +185,8 @@ func openInput(path string) (input, error) {
 		if err != nil {
 			return input{}, strictjson.ReadError(path, &os.PathError{Op: "open", Path: path, Err: err})
 		}
-		f := input{File: os.NewFile(uintptr(fd), path)}
-		if fi, err := f.File.Stat(); err == nil {
+		f := input{f: os.NewFile(uintptr(fd), path)}
+		if fi, err := f.f.Stat(); err == nil {
 			f.info = fi
 		}
 		return f, nil
