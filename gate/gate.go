@@ -13,6 +13,7 @@ import (
 	"github.com/teegate/teegate/enforce"
 	"github.com/teegate/teegate/governance"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/jsonout"
 )
 
 // RegistryMembers are the registry members the gate reads: those of layers
@@ -355,10 +356,10 @@ func (r Result) Admits() bool { return r.Outcome.Admits() }
 
 // Marshal renders the result as teegate gate prints it: the contract's
 // decision object, each reason also naming its layer and its signer (when
-// it has one). Like decision.Decision.Marshal, it writes token by token,
-// the same bytes as json.Marshal without its reflection.
+// it has one). Like decision.Decision.Marshal, it writes token by token
+// (jsonout.Tokens): the same bytes as json.Marshal, without its reflection.
 func (r Result) Marshal() ([]byte, error) {
-	return decision.Tokens(func(w *decision.Writer) {
+	return jsonout.Tokens(func(w *jsonout.Writer) {
 		w.Begin()
 		w.Member("decision", string(r.Outcome))
 		w.Name("reasons")
