@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -97,50 +96,69 @@ func (c Check) Run(args []string, stdout, stderr io.Writer, clock func() time.Ti
 // costs more than it saves.
 const concurrentBytes = 1 << 20
 
-// load reads and decodes the documents given, in the reference's order,
-// and returns the error of the first that fails: the same error whatever
-// runs concurrently. Each is opened in turn and looked at once open (so
-// what is decoded is what was looked at); a large regular file is decoded
-// beside the documents after it, which are independent of it, and the
-// rest in turn. No document is opened after one that fails.
+// load reads and decodes the documents given, and returns the error of the
+// first, in the reference's order, that fails: the same error whatever
+// runs concurrently. Large regular files are loaded concurrently, each on
+// a core of its own (their decoders share nothing: each keeps its own
+// document); the rest are loaded in order, and none is opened after one
+// that fails, so that a FIFO given after a failing document is never
+// waited on.
 func (c Check) load(values map[string]string) error {
 	errs := make([]error, len(c.Docs))
-	var wg sync.WaitGroup
+	done := make([]chan struct{}, len(c.Docs)) // closed when a concurrent load ends
+	defer func() {
+		for _, ch := range done {
+			if ch != nil {
+				<-ch
+			}
+		}
+	}()
 	for i, d := range c.Docs {
 		path, given := values[d.Flag]
 		if !given {
 			continue
 		}
-		f, err := openInput(path)
-		if err != nil {
-			errs[i] = err
-			break
-		}
-		if f.info != nil && f.info.Mode().IsRegular() && f.info.Size() >= concurrentBytes {
-			wg.Go(func() {
-				defer f.Close()
-				errs[i] = d.from(path, f)
-			})
+		if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() < concurrentBytes {
 			continue
 		}
-		errs[i] = d.from(path, f)
-		f.Close()
-		if errs[i] != nil {
-			break
-		}
+		done[i] = make(chan struct{})
+		go func() {
+			defer close(done[i])
+			errs[i] = loadDocument(d, path, true)
+		}()
 	}
-	wg.Wait()
-	return firstError(errs)
-}
-
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
+	for i, d := range c.Docs {
+		path, given := values[d.Flag]
+		switch {
+		case !given:
+			continue
+		case done[i] != nil:
+			<-done[i]
+		default:
+			errs[i] = loadDocument(d, path, false)
+		}
+		if errs[i] != nil {
+			return errs[i]
 		}
 	}
 	return nil
 }
+
+// loadDocument opens path and gives it to the document's decoder. regular
+// is for a path looked at as a regular file and loaded concurrently:
+// anything else in its place is refused, without waiting (openInput).
+func loadDocument(d Document, path string, regular bool) error {
+	f, err := openInput(path, regular)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return d.from(path, f)
+}
+
+// errNoLongerRegular is the cause of a read error for a path that named a
+// regular file when it was looked at and something else when it was read.
+var errNoLongerRegular = errors.New("it was replaced while being read: no longer a regular file")
 
 // input is an open input file whose Stat answers from the look openInput
 // took, so that the readers that size their buffers by it do not ask the
@@ -168,50 +186,68 @@ func (in input) Close() error { return in.f.Close() }
 
 var errNoInfo = errors.New("no file information")
 
-// openInput opens path as os.Open does, but as a file that is never
-// registered with the runtime's network poller: a check reads a few files
-// once, and os.Open would start the poller for them (epoll and eventfd
-// set up, and per file a registration that fails for a regular file and
-// two fcntl calls), system calls that cost a check's process about a tenth
-// of a millisecond for nothing. A descriptor opened in blocking mode and
-// given to os.NewFile is not pollable; a FIFO given as a document then
-// blocks a thread, not the program.
-func openInput(path string) (input, error) {
-	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return input{}, strictjson.ReadError(path, &os.PathError{Op: "open", Path: path, Err: err})
-		}
-		f := input{f: os.NewFile(uintptr(fd), path)}
-		if fi, err := f.f.Stat(); err == nil {
-			f.info = fi
-		}
-		return f, nil
+// openInput opens path as os.Open does, but as a file the runtime's
+// network poller never sees. A check reads a few files once; os.Open would
+// set the poller up for them (epoll and eventfd, a failed registration
+// per regular file and two fcntl calls to undo it): a dozen system calls
+// and the poller's memory, for nothing. A blocking descriptor given to
+// os.NewFile is not pollable (NewFile asks the kernel for its flags once);
+// a FIFO given as a document then blocks a thread, not the program.
+//
+// With regularOnly, for a path looked at as a regular file, the open does
+// not wait (O_NONBLOCK, cleared before os.NewFile sees the descriptor) and
+// anything but a regular file in its place is refused: a FIFO put there
+// must fail the check, not hang it.
+func openInput(path string, regularOnly bool) (input, error) {
+	flags := syscall.O_RDONLY | syscall.O_CLOEXEC
+	if regularOnly {
+		flags |= syscall.O_NONBLOCK
 	}
+	var fd int
+	var err error
+	for {
+		if fd, err = syscall.Open(path, flags, 0); err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return input{}, strictjson.ReadError(path, &os.PathError{Op: "open", Path: path, Err: err})
+	}
+	if regularOnly {
+		if err := syscall.SetNonblock(fd, false); err != nil {
+			syscall.Close(fd)
+			return input{}, strictjson.ReadError(path, err)
+		}
+	}
+	in := input{f: os.NewFile(uintptr(fd), path)}
+	if fi, err := in.f.Stat(); err == nil {
+		in.info = fi
+	}
+	if regularOnly && (in.info == nil || !in.info.Mode().IsRegular()) {
+		in.Close()
+		return input{}, strictjson.ReadError(path, errNoLongerRegular)
+	}
+	return in, nil
 }
 
-// identified are the documents of a check besides the registry, each with
-// the path that names it, whose identifiers a policy 2 registry requires
-// to match the profile (governance.Registry.CheckIdentifiers).
-type identified []struct {
+// named is a decoded document with the path that named it; the zero
+// value is a document that was not given.
+type named struct {
 	path string
 	doc  any
 }
 
-func (ids *identified) add(path string, doc any) {
-	*ids = append(*ids, struct {
-		path string
-		doc  any
-	}{path, doc})
-}
-
-// check returns the first document's refusal, in the order they were
-// given.
-func (ids identified) check(reg *governance.Registry) error {
-	for _, d := range ids {
+// checkIdentifiers returns the refusal of the first of docs, in the order
+// given, whose identifiers a policy 2 registry refuses
+// (governance.Registry.CheckIdentifiers); a document not given is skipped.
+// Each decoder keeps its own document and Validate lists them once every
+// load has ended, so that documents decoded concurrently (Check.load)
+// write nothing in common.
+func checkIdentifiers(reg *governance.Registry, docs ...named) error {
+	for _, d := range docs {
+		if d.path == "" {
+			continue
+		}
 		if err := reg.CheckIdentifiers(d.path, d.doc); err != nil {
 			return err
 		}

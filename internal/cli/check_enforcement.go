@@ -10,11 +10,11 @@ import (
 
 func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	var (
-		reg  *governance.Registry
-		ctx  *enforce.Context
-		log  *governance.AuditLog
-		path string
-		ids  identified
+		reg    *governance.Registry
+		ctx    *enforce.Context
+		log    *governance.AuditLog
+		path   string
+		events string
 	)
 	return Check{
 		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--events <path>] [--now-unix <seconds>]",
@@ -27,8 +27,8 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 			}),
 			Whole("--context", func(p string, d []byte) (err error) { path = p; ctx, err = enforce.DecodeContext(p, d); return }),
 			Streamed("--events", func(p string, r io.Reader) (err error) {
+				events = p
 				log, err = governance.ReadAuditLog(p, r)
-				ids.add(p, log)
 				return
 			}),
 		},
@@ -36,7 +36,7 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 			if err := enforce.ValidateContext(path, reg, ctx); err != nil {
 				return err
 			}
-			return ids.check(reg)
+			return checkIdentifiers(reg, named{events, log})
 		},
 		Decide: func(now uint64) Result {
 			d, _ := enforce.Evaluate(reg, log, ctx, now)

@@ -14,7 +14,8 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 		ks  *admission.Keyset
 		tok *admission.Token
 		rev *admission.RevocationRegistry
-		ids identified
+		// The paths that named them, for checkIdentifiers.
+		ksPath, tokPath, revPath string
 	)
 	return Check{
 		Usage:    "Usage: teegate check token --registry <path> --keyset <path> --token <path> --revocation-registry <path> [--now-unix <seconds>]",
@@ -24,15 +25,17 @@ func checkToken(args []string, stdout, stderr io.Writer, clock func() time.Time)
 				reg, err = governance.ReadRegistry(p, r, admission.RegistryMembers)
 				return
 			}),
-			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); ids.add(p, ks); return }),
-			Whole("--token", func(p string, d []byte) (err error) { tok, err = admission.DecodeToken(p, d); ids.add(p, tok); return }),
+			Whole("--keyset", func(p string, d []byte) (err error) { ksPath = p; ks, err = admission.DecodeKeyset(p, d); return }),
+			Whole("--token", func(p string, d []byte) (err error) { tokPath = p; tok, err = admission.DecodeToken(p, d); return }),
 			Whole("--revocation-registry", func(p string, d []byte) (err error) {
+				revPath = p
 				rev, err = admission.DecodeRevocationRegistry(p, d)
-				ids.add(p, rev)
 				return
 			}),
 		},
-		Validate: func() error { return ids.check(reg) },
-		Decide:   func(now uint64) Result { return admission.CheckToken(reg, ks, tok, rev, now) },
+		Validate: func() error {
+			return checkIdentifiers(reg, named{ksPath, ks}, named{tokPath, tok}, named{revPath, rev})
+		},
+		Decide: func(now uint64) Result { return admission.CheckToken(reg, ks, tok, rev, now) },
 	}.Run(args, stdout, stderr, clock)
 }

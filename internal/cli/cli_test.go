@@ -214,28 +214,86 @@ func TestLargeDocumentsFailInOrder(t *testing.T) {
 	}
 }
 
-// No document is opened after one that fails: a FIFO given after a
-// missing registry is never opened, so the check does not wait for a
-// writer that never comes.
+// No document is opened after one that fails, large (loaded
+// concurrently) or small: a FIFO given after a failing registry is never
+// opened, so the check does not wait for a writer that never comes.
 func TestNoDocumentIsOpenedAfterOneThatFails(t *testing.T) {
-	dir := t.TempDir()
+	pad := strings.Repeat(" ", concurrentBytes)
+	dir := writeFiles(t, map[string]string{
+		"registry-large-bad.json": strings.Replace(sampleRegistry, `"effective_until"`, `"effective_untill"`, 1) + pad,
+	})
 	if err := syscall.Mkfifo(filepath.Join(dir, "events.json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
-	done := make(chan cliResult, 1)
-	go func() {
-		var stdout, stderr strings.Builder
-		exit := Run([]string{"check", "registry", "--registry", "missing.json", "--events", "events.json", "--now-unix", "4000"}, &stdout, &stderr, nil, nil)
-		done <- cliResult{exit, stdout.String(), stderr.String()}
-	}()
-	select {
-	case r := <-done:
-		if r.exit != ExitError || !strings.Contains(r.stderr, "missing.json") || strings.Contains(r.stderr, "events.json") {
-			t.Fatalf("exit %d, stderr %q; want the missing registry's error", r.exit, r.stderr)
+	for _, registry := range []string{"missing.json", "registry-large-bad.json"} {
+		done := make(chan cliResult, 1)
+		go func() {
+			var stdout, stderr strings.Builder
+			exit := Run([]string{"check", "registry", "--registry", registry, "--events", "events.json", "--now-unix", "4000"}, &stdout, &stderr, nil, nil)
+			done <- cliResult{exit, stdout.String(), stderr.String()}
+		}()
+		select {
+		case r := <-done:
+			if r.exit != ExitError || !strings.Contains(r.stderr, registry) || strings.Contains(r.stderr, "events.json") {
+				t.Fatalf("%s: exit %d, stderr %q; want the registry's error", registry, r.exit, r.stderr)
+			}
+		case <-time.After(30 * time.Second): // a guard against a hang, not a clock the test reads
+			t.Fatalf("%s: the check opened the FIFO after the failing registry and waits for a writer", registry)
 		}
-	case <-time.After(30 * time.Second): // a guard against a hang, not a clock the test reads
-		t.Fatal("the check opened the FIFO after the missing registry and waits for a writer")
+	}
+}
+
+// A path looked at as a large regular file and loaded concurrently is
+// opened without blocking: if a FIFO has taken its place, the check fails
+// with a read error instead of waiting for a writer that never comes.
+func TestConcurrentLoadRefusesAReplacedFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "registry.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	decoded := false
+	err := loadDocument(Document{Flag: "--registry", Decode: func(string, []byte) error { decoded = true; return nil }}, fifo, true)
+	if !errors.Is(err, errNoLongerRegular) || !strings.Contains(err.Error(), fifo) || decoded {
+		t.Fatalf("err = %v, decoded %v; want a read error naming %s", err, decoded, fifo)
+	}
+}
+
+// Every document of check token and of the gate large enough to be
+// loaded beside the others: the decision is the one from the small files,
+// loaded in turn.
+func TestConcurrentDocumentsShareNothing(t *testing.T) {
+	examples, err := filepath.Abs(filepath.Join("..", "..", "examples")) // before runCLI changes directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat(" ", concurrentBytes)
+	for _, tc := range []struct {
+		command []string
+		docs    [][2]string // flag, example file
+	}{
+		{[]string{"check", "token"}, [][2]string{{"--registry", "registry.json"}, {"--keyset", "token/keyset.json"},
+			{"--token", "token/token.json"}, {"--revocation-registry", "token/revocation.json"}}},
+		{[]string{"gate"}, [][2]string{{"--registry", "registry.json"}, {"--keyset", "gate/keyset.json"},
+			{"--revocation-registry", "gate/revocation.json"}, {"--session", "gate/session.json"}}},
+	} {
+		small, large := map[string]string{}, map[string]string{}
+		args := slices.Clone(tc.command)
+		for _, d := range tc.docs {
+			data, err := os.ReadFile(filepath.Join(examples, d[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := strings.ReplaceAll(d[1], "/", "-")
+			small[name], large[name] = string(data), string(data)+pad
+			args = append(args, d[0], name)
+		}
+		args = append(args, "--now-unix", "1767225600")
+		want := runCLI(t, writeFiles(t, small), nil, args...)
+		got := runCLI(t, writeFiles(t, large), nil, args...)
+		if got != want || want.stdout == "" {
+			t.Fatalf("%s: from large files %+v, from small ones %+v", tc.command, got, want)
+		}
 	}
 }
 
@@ -243,13 +301,13 @@ func TestNoDocumentIsOpenedAfterOneThatFails(t *testing.T) {
 func TestOpenInputErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, path := range []string{filepath.Join(dir, "missing.json"), filepath.Join(dir, "missing", "x.json")} {
-		_, err := openInput(path)
+		_, err := openInput(path, false)
 		_, osErr := os.Open(path)
 		if err == nil || err.Error() != strictjson.ReadError(path, osErr).Error() || !strings.Contains(err.Error(), "no such file or directory") {
 			t.Errorf("openInput(%s) = %v; from os.Open: %v", path, err, strictjson.ReadError(path, osErr))
 		}
 	}
-	f, err := openInput(dir) // a directory opens; reading it fails, as from os.Open
+	f, err := openInput(dir, false) // a directory opens; reading it fails, as from os.Open
 	if err != nil {
 		t.Fatal(err)
 	}

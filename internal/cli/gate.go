@@ -19,7 +19,8 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		session *gate.Session
 		opts    gate.Options
 		path    string
-		ids     identified
+		// The paths that named them, for checkIdentifiers.
+		ksPath, revPath, events string
 	)
 	return Check{
 		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--events <path>] [--stale-denylist mode|reject] [--now-unix <seconds>]",
@@ -43,22 +44,22 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 				reg, err = governance.ReadRegistry(p, r, gate.RegistryMembers)
 				return
 			}),
-			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); ids.add(p, ks); return }),
+			Whole("--keyset", func(p string, d []byte) (err error) { ksPath = p; ks, err = admission.DecodeKeyset(p, d); return }),
 			Whole("--revocation-registry", func(p string, d []byte) (err error) {
+				revPath = p
 				rev, err = admission.DecodeRevocationRegistry(p, d)
-				ids.add(p, rev)
 				return
 			}),
 			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = gate.ReadSession(p, r); return }),
 			// Read under policy 2: break-glass activations and history.
 			Streamed("--events", func(p string, r io.Reader) (err error) {
+				events = p
 				opts.AuditLog, err = governance.ReadAuditLog(p, r)
-				ids.add(p, opts.AuditLog)
 				return
 			}),
 		},
 		Validate: func() error {
-			if err := ids.check(reg); err != nil {
+			if err := checkIdentifiers(reg, named{ksPath, ks}, named{revPath, rev}, named{events, opts.AuditLog}); err != nil {
 				return err
 			}
 			return gate.ValidateSession(path, reg, session)
