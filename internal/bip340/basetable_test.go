@@ -93,7 +93,7 @@ func TestBaseMultAgrees(t *testing.T) {
 		s := new(btcec.ModNScalar)
 		s.SetBytes(&b)
 		scalars = append(scalars, s)
-		for d := range 16 { // digit d in window i, d+1 in the others
+		for d := range 16 { // digit d in window i, a repeated digit around it (0 for d = 15)
 			for j := range b {
 				b[j] = byte(d+1)<<4 | byte(d+1)&0xf
 			}

@@ -24,13 +24,16 @@ func btcecParse(x *[PublicKeySize]byte) (btcecKey, bool) {
 // coldVerifies is how many verifications a process makes before it uses
 // btcec's own Verify. That computes s·G from a table of base-point
 // multiples which decred's secp256k1 decompresses on its first use: about
-// 15 ms on the machine of docs/performance.md, more than all the rest of a
+// 13 ms on the machine of docs/performance.md, more than all the rest of a
 // `teegate check token`. Until then s·G comes from baseTable, the
-// binary's own table of 4-bit windows, which is about as fast (its 64
-// additions against btcec's 32), so a one-shot check never pays for the
-// decompression; a long-running service passes this bound in its first
-// requests and then verifies with the library's own code.
-const coldVerifies = 64
+// binary's own table of 4-bit windows: a verification costs about 9 µs
+// more there (BenchmarkVerifyCold, 143 µs, against BenchmarkVerifyTable,
+// 134 µs), so btcec's table pays for itself after about 1,500. Switching
+// there costs a process at most twice what the better choice would have,
+// whatever number it goes on to verify: a check or a gate of a few
+// hundred signatures never loads the table, and a service loads it in its
+// first minutes.
+const coldVerifies = 1500
 
 var verifies atomic.Int64
 
@@ -50,10 +53,9 @@ func btcecVerifyTable(pk *btcecKey, sig *[SignatureSize]byte, digest *[DigestSiz
 
 // btcecVerifyCold is BIP-340 verification (the BIP's steps, as btcec's
 // schnorrVerify does them) with s·G computed from baseTable rather than
-// btcec's table. P comes
-// from btcecParse, which lifted x to the point with even y. Like
-// btcecVerifyTable it refuses r >= p and leaves s >= n to checkRanges:
-// SetByteSlice reduces s modulo n.
+// btcec's table. P comes from btcecParse, which lifted x to the point with
+// even y. Like btcecVerifyTable it refuses r >= p and leaves s >= n to
+// checkRanges: SetByteSlice reduces s modulo n.
 func btcecVerifyCold(pk *btcecKey, sig *[SignatureSize]byte, digest *[DigestSize]byte) bool {
 	var r btcec.FieldVal
 	if r.SetByteSlice(sig[:32]) { // r >= p

@@ -79,7 +79,12 @@ func TestVerifySwitchesToTheTable(t *testing.T) {
 	x, sig, digest := testSignature(t)
 	bad := sig
 	bad[5] ^= 1
-	for i := 0; i < coldVerifies+4; i++ {
+	// Skip ahead to the last few cold verifications: the count only ever
+	// moves a process toward the table, which both paths agree with.
+	if n := verifies.Load(); n < coldVerifies-4 {
+		verifies.CompareAndSwap(n, coldVerifies-4)
+	}
+	for i := 0; i < 8; i++ {
 		if err := verifyBytes(&x, &sig, &digest); err != nil {
 			t.Fatalf("verification %d (%d so far in the process): %v", i, verifies.Load(), err)
 		}

@@ -567,9 +567,9 @@ func (d *decoder) str() (string, error) {
 type internTable []string
 
 // Table sizes, in strings. A large table is 64 KiB: allocating and
-// zeroing it is 16 pages to fault in, about 0.4 ms of a process that
+// zeroing it is 16 pages to fault in, about 0.2 ms of a process that
 // checks a 4 KB registry on the machine of docs/performance.md, where a
-// page fault costs about 27 µs. Documents below smallDocumentBytes (the
+// fresh page costs about 12 µs to fault in. Documents below smallDocumentBytes (the
 // shipped examples, each under 7 KB) use a table of one page; larger ones,
 // such as a ten-signer session in the service, would lose strings to
 // collisions in it.

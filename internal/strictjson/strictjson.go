@@ -24,6 +24,7 @@ package strictjson
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/go-json-experiment/json"
@@ -76,7 +77,7 @@ func (m *MemberSet) set() map[string]bool {
 // reported by a panic on the first decode: left alone it would quietly make
 // a member the layer reads optional.
 func Members(paths ...string) Required {
-	return &MemberSet{list: paths}
+	return &MemberSet{list: slices.Clone(paths)} // the caller may reuse its slice
 }
 
 // Union requires every member that any of sets requires; nil, every
