@@ -19,23 +19,10 @@ import (
 // (TestMarshalMatchesReflection).
 func (d Decision) Marshal() ([]byte, error) {
 	return jsonout.Tokens(func(w *jsonout.Writer) {
-		w.Begin()
-		w.Member("decision", string(d.Outcome))
-		if d.SessionID != "" {
-			w.Member("session_id", d.SessionID)
-		}
-		w.Name("reasons")
-		w.BeginArray()
-		for _, r := range d.Reasons {
-			w.Begin()
-			w.Member("code", string(r.Code))
-			w.Member("detail", r.Detail)
-			w.End()
-		}
-		w.EndArray()
-		w.Name("validated_at_unix")
-		w.Uint(d.ValidatedAtUnix)
-		w.End()
+		w.Decision(string(d.Outcome), d.SessionID, len(d.Reasons), func(i int) {
+			w.Member("code", string(d.Reasons[i].Code))
+			w.Member("detail", d.Reasons[i].Detail)
+		}, d.ValidatedAtUnix)
 	})
 }
 

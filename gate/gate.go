@@ -360,23 +360,14 @@ func (r Result) Admits() bool { return r.Outcome.Admits() }
 // (jsonout.Tokens): the same bytes as json.Marshal, without its reflection.
 func (r Result) Marshal() ([]byte, error) {
 	return jsonout.Tokens(func(w *jsonout.Writer) {
-		w.Begin()
-		w.Member("decision", string(r.Outcome))
-		w.Name("reasons")
-		w.BeginArray()
-		for _, reason := range r.Reasons {
-			w.Begin()
+		w.Decision(string(r.Outcome), "", len(r.Reasons), func(i int) {
+			reason := r.Reasons[i]
 			w.Member("layer", string(reason.Layer))
 			if reason.Signer != "" {
 				w.Member("signer", reason.Signer)
 			}
 			w.Member("code", string(reason.Code))
 			w.Member("detail", reason.Detail)
-			w.End()
-		}
-		w.EndArray()
-		w.Name("validated_at_unix")
-		w.Uint(r.ValidatedAtUnix)
-		w.End()
+		}, r.ValidatedAtUnix)
 	})
 }

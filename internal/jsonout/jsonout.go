@@ -79,6 +79,30 @@ func (w *Writer) Member(name, value string) {
 	w.String(value)
 }
 
+// Decision writes the contract's decision object: "decision", then
+// "session_id" when it is set, "reasons" with n objects, each written by
+// reason(i) between its braces, and "validated_at_unix". The checks'
+// decisions and the session gate's result, whose reasons say more, share
+// it.
+func (w *Writer) Decision(outcome, sessionID string, n int, reason func(i int), validatedAtUnix uint64) {
+	w.Begin()
+	w.Member("decision", outcome)
+	if sessionID != "" {
+		w.Member("session_id", sessionID)
+	}
+	w.Name("reasons")
+	w.BeginArray()
+	for i := range n {
+		w.Begin()
+		reason(i)
+		w.End()
+	}
+	w.EndArray()
+	w.Name("validated_at_unix")
+	w.Uint(validatedAtUnix)
+	w.End()
+}
+
 // encoder is an encoder and its buffer, reused: teegate serve writes an
 // answer per request.
 type encoder struct {
