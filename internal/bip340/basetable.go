@@ -14,11 +14,12 @@ import (
 // ./internal/bip340 -run BaseTable -update-base-table writes it).
 //
 // btcec computes s·G from a table of 8-bit windows that decred's
-// secp256k1 decompresses on its first use, 2.2 MB and about 15 ms on the
+// secp256k1 decompresses on its first use, 2.2 MB and about 13 ms on the
 // machine of docs/performance.md: more than a whole check. Without a table
 // s·G is a general scalar multiplication, which made a verification about
-// 80 µs slower there than with btcec's table (BenchmarkVerifyCold against
-// BenchmarkVerifyTable). With this one it is at most 64 additions, and the
+// a hundred microseconds slower there than with btcec's table
+// (BenchmarkVerifyCold against BenchmarkVerifyTable). With this one it is
+// at most 64 additions, about 9 µs slower than btcec's table, and the
 // process starts with it: its pages are mapped from the binary when first
 // read.
 //

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/teegate/teegate/governance"
@@ -98,11 +97,13 @@ const concurrentBytes = 1 << 20
 
 // load reads and decodes the documents given, and returns the error of the
 // first, in the reference's order, that fails: the same error whatever
-// runs concurrently. Large regular files are loaded concurrently, each on
-// a core of its own (their decoders share nothing: each keeps its own
-// document); the rest are loaded in order, and none is opened after one
-// that fails, so that a FIFO given after a failing document is never
-// waited on.
+// runs concurrently. Large regular files are loaded concurrently from the
+// start, each on a core of its own (their decoders share nothing: each
+// keeps its own document), and opened without waiting; the rest are
+// loaded in order, and none of them is opened after one that fails, so
+// that a FIFO given after a failing document is never waited on. A failure
+// is reported once the concurrent loads have ended: a large document
+// still being decoded then delays it, as far as its size allows.
 func (c Check) load(values map[string]string) error {
 	errs := make([]error, len(c.Docs))
 	done := make([]chan struct{}, len(c.Docs)) // closed when a concurrent load ends
@@ -157,8 +158,9 @@ func loadDocument(d Document, path string, regular bool) error {
 }
 
 // errNoLongerRegular is the cause of a read error for a path that named a
-// regular file when it was looked at and something else when it was read.
-var errNoLongerRegular = errors.New("it was replaced while being read: no longer a regular file")
+// regular file when it was looked at and something else when it was
+// opened.
+var errNoLongerRegular = errors.New("it was replaced after it was looked at: no longer a regular file")
 
 // input is an open input file whose Stat answers from the look openInput
 // took, so that the readers that size their buffers by it do not ask the
@@ -186,41 +188,18 @@ func (in input) Close() error { return in.f.Close() }
 
 var errNoInfo = errors.New("no file information")
 
-// openInput opens path as os.Open does, but as a file the runtime's
-// network poller never sees. A check reads a few files once; os.Open would
-// set the poller up for them (epoll and eventfd, a failed registration
-// per regular file and two fcntl calls to undo it): a dozen system calls
-// and the poller's memory, for nothing. A blocking descriptor given to
-// os.NewFile is not pollable (NewFile asks the kernel for its flags once);
-// a FIFO given as a document then blocks a thread, not the program.
-//
-// With regularOnly, for a path looked at as a regular file, the open does
-// not wait (O_NONBLOCK, cleared before os.NewFile sees the descriptor) and
-// anything but a regular file in its place is refused: a FIFO put there
-// must fail the check, not hang it.
+// openInput opens path as os.Open does, but on Unix as a file the
+// runtime's network poller never sees (openFile). With regularOnly, for a
+// path looked at as a regular file, the open does not wait and anything
+// but a regular file in its place is refused: a FIFO put there must fail
+// the check, not hang it.
 func openInput(path string, regularOnly bool) (input, error) {
-	flags := syscall.O_RDONLY | syscall.O_CLOEXEC
-	if regularOnly {
-		flags |= syscall.O_NONBLOCK
-	}
-	var fd int
-	var err error
-	for {
-		if fd, err = syscall.Open(path, flags, 0); err != syscall.EINTR {
-			break
-		}
-	}
+	f, err := openFile(path, regularOnly)
 	if err != nil {
-		return input{}, strictjson.ReadError(path, &os.PathError{Op: "open", Path: path, Err: err})
+		return input{}, strictjson.ReadError(path, err)
 	}
-	if regularOnly {
-		if err := syscall.SetNonblock(fd, false); err != nil {
-			syscall.Close(fd)
-			return input{}, strictjson.ReadError(path, err)
-		}
-	}
-	in := input{f: os.NewFile(uintptr(fd), path)}
-	if fi, err := in.f.Stat(); err == nil {
+	in := input{f: f}
+	if fi, err := f.Stat(); err == nil {
 		in.info = fi
 	}
 	if regularOnly && (in.info == nil || !in.info.Mode().IsRegular()) {

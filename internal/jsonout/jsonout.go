@@ -12,6 +12,7 @@ package jsonout
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -24,7 +25,7 @@ var (
 
 // Layout returns the encoder options of the contract's layout, for
 // json.Marshal and for Tokens. They are built on first use, not when the
-// program starts.
+// program starts, and shared: a caller must not modify the slice.
 func Layout() []jsontext.Options {
 	layoutOnce.Do(func() {
 		layout = []jsontext.Options{
@@ -39,7 +40,8 @@ func Layout() []jsontext.Options {
 
 // Writer writes one output token by token. It keeps the first error and
 // ignores every write after it, so that a writing function reads as the
-// output it makes; Tokens returns the error. Only Tokens makes one.
+// output it makes; Tokens returns the error. Only Tokens makes one, and it
+// is valid only while Tokens' write runs: it is reused for later outputs.
 type Writer struct {
 	enc *jsontext.Encoder
 	err error
@@ -120,21 +122,28 @@ var encoders = sync.Pool{New: func() any { return new(encoder) }}
 const maxPooledBytes = 1 << 20
 
 // Tokens returns the output that write writes, in the contract's layout
-// with a trailing newline, or the first error met writing it.
+// with a trailing newline, or the first error met writing it. An output
+// left unfinished (an object or array not closed) is an error.
 func Tokens(write func(*Writer)) ([]byte, error) {
 	e := encoders.Get().(*encoder)
-	defer func() {
-		if e.buf.Cap() <= maxPooledBytes {
-			encoders.Put(e)
-		}
-	}()
 	e.buf.Reset()
 	e.enc.Reset(&e.buf, Layout()...)
 	e.w = Writer{enc: &e.enc}
-	write(&e.w)
-	if err := e.w.err; err != nil {
-		return nil, err
+	write(&e.w) // a panic leaves e to the garbage collector, not to the pool
+	err := e.w.err
+	if err == nil && e.enc.StackDepth() != 0 {
+		err = errUnfinished
 	}
-	// The encoder ends each top-level value with a newline: the contract's.
-	return bytes.Clone(e.buf.Bytes()), nil
+	var out []byte
+	if err == nil {
+		// The encoder ends each top-level value with a newline: the contract's.
+		out = bytes.Clone(e.buf.Bytes())
+	}
+	e.w = Writer{}
+	if e.buf.Cap() <= maxPooledBytes {
+		encoders.Put(e)
+	}
+	return out, err
 }
+
+var errUnfinished = errors.New("jsonout: an object or array was left open")

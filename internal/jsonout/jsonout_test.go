@@ -55,3 +55,33 @@ func TestLargeOutput(t *testing.T) {
 		t.Fatalf("a %d-byte buffer went back to the pool", e.buf.Cap())
 	}
 }
+
+// An output left open is an error, not a truncated document.
+func TestUnfinishedOutputIsAnError(t *testing.T) {
+	for name, write := range map[string]func(*Writer){
+		"object": func(w *Writer) { w.Begin(); w.Member("a", "1") },
+		"array":  func(w *Writer) { w.BeginArray(); w.String("a") },
+		"nested": func(w *Writer) { w.Begin(); w.Name("a"); w.BeginArray(); w.EndArray() },
+	} {
+		if out, err := Tokens(write); err == nil {
+			t.Errorf("%s: %q, no error", name, out)
+		}
+	}
+	out, err := Tokens(func(w *Writer) { w.BeginArray(); w.EndArray() })
+	if err != nil || string(out) != "[]\n" {
+		t.Fatalf("after unfinished outputs: %q, %v", out, err)
+	}
+}
+
+// A write that panics leaves no encoder in the pool half-written; the
+// next output is whole.
+func TestPanicInWrite(t *testing.T) {
+	func() {
+		defer func() { _ = recover() }()
+		Tokens(func(w *Writer) { w.Begin(); w.Member("a", "1"); panic("boom") })
+	}()
+	out, err := Tokens(func(w *Writer) { w.Begin(); w.Member("b", "2"); w.End() })
+	if want := "{\n  \"b\": \"2\"\n}\n"; err != nil || string(out) != want {
+		t.Fatalf("after a panic: %q, %v; want %q", out, err, want)
+	}
+}
