@@ -73,7 +73,12 @@ func Check(b *decision.Builder, name string, g *Grant, want Kind, approvers *gov
 		v.verifySignatures(b, name, g, approvers)
 	}
 	v.QuorumBps = Quorum(len(v.Counted), v.Active)
-	if v.QuorumBps < requiredBps {
+	switch {
+	case requiredBps == 0:
+		// Decoding refuses a policy 2 registry without a quorum; one built
+		// in code may have none, and no quorum is not approval.
+		b.Addf(CodeGrantQuorumBelowRequired, "%s: break_glass_quorum_bps is 0: a grant needs a quorum the registry states", name)
+	case v.QuorumBps < requiredBps:
 		b.Addf(CodeGrantQuorumBelowRequired, "%s: signed by %d of the registry's %d active governance approvers (%d bps); break_glass_quorum_bps requires %d",
 			name, len(v.Counted), v.Active, v.QuorumBps, requiredBps)
 	}
@@ -83,9 +88,18 @@ func Check(b *decision.Builder, name string, g *Grant, want Kind, approvers *gov
 	return v, b.Len() == start
 }
 
+// verifySignatures verifies each signature once: a signature repeated
+// under the same approver id has the same answer, and verifying each copy
+// would let the party presenting the grant buy MaxSignatures
+// verifications per grant with one signature.
 func (v *Verified) verifySignatures(b *decision.Builder, name string, g *Grant, approvers *governance.Approvers) {
 	digest := Digest(g.GrantJSON)
 	counted := map[string]bool{}
+	type entry struct {
+		approver string
+		sig      [bip340.SignatureSize]byte
+	}
+	seen := map[entry]bool{}
 	for i, s := range g.Signatures {
 		if ident.Blank(s.ApproverID) {
 			b.Addf(CodeGrantSignatureApproverIDMissing, "%s: signatures[%d].approver_id is blank", name, i)
@@ -95,6 +109,11 @@ func (v *Verified) verifySignatures(b *decision.Builder, name string, g *Grant, 
 		if err != nil {
 			b.Addf(CodeGrantSignatureInvalid, "%s: the signature of approver %q: %v", name, s.ApproverID, err)
 			continue
+		}
+		if e := (entry{ident.Norm(s.ApproverID), *sig}); seen[e] {
+			continue // its finding, or its count, is the first copy's
+		} else {
+			seen[e] = true
 		}
 		id, role, err := approvers.Verify(s.ApproverID, sig, &digest)
 		switch {

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 
+	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/internal/ident"
 	"github.com/teegate/teegate/internal/idprofile"
 	"github.com/teegate/teegate/internal/strictjson"
@@ -75,7 +76,7 @@ type Text struct {
 // Digest is the 32-byte message every approver signs: SHA-256 of the
 // grant text after trimming, as an admission token's payload is signed.
 func Digest(grantJSON string) [sha256.Size]byte {
-	return sha256.Sum256([]byte(ident.Trim(grantJSON)))
+	return admission.PayloadDigest(grantJSON)
 }
 
 // DecodeText decodes a grant text strictly and checks that its members are

@@ -70,6 +70,30 @@ var grantCases = []grantCase{
 		blank := NewApprover("alice", "", 9).Entry(now-10, now+10)
 		*reg.GovernanceKeys = append([]governance.GovernanceKey{blank}, *reg.GovernanceKeys...)
 	}, nil, 10000},
+	{"a registry built without a quorum grants nothing", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
+		reg.Enforcement.BreakGlassQuorumBps = 0
+		g.Signatures = g.Signatures[:1]
+	}, []decision.Code{grant.CodeGrantQuorumBelowRequired}, 3333},
+	{"a bad signature repeated is one finding", func(t *testing.T, _ *governance.Registry, g *grant.Grant) {
+		bad := g.Signatures[2]
+		bad.SignatureHex = g.Signatures[1].SignatureHex // Bob's, under Carol's name
+		g.Signatures = g.Signatures[:2]
+		for range grant.MaxSignatures - 2 {
+			g.Signatures = append(g.Signatures, bad)
+		}
+	}, []decision.Code{grant.CodeGrantSignatureInvalid, grant.CodeGrantQuorumBelowRequired}, 6666},
+	{"a key listed under two approver ids verifies for neither", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
+		k := (*reg.GovernanceKeys)[1] // Bob's key, listed under Carol's id (and role) too
+		k.ApproverID, k.Role = "carol", (*reg.GovernanceKeys)[2].Role
+		*reg.GovernanceKeys = append(*reg.GovernanceKeys, k)
+	}, []decision.Code{grant.CodeGrantSignatureApproverNoValidKey, grant.CodeGrantQuorumBelowRequired}, 6666},
+	{"an approver listed with two roles has no usable key", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
+		k := NewApprover("bob", governance.RoleGovernanceDelegate, 11).Entry(now-10, now+10)
+		if k.Role == (*reg.GovernanceKeys)[1].Role {
+			k.Role = governance.RoleSecurityOwner
+		}
+		*reg.GovernanceKeys = append(*reg.GovernanceKeys, k)
+	}, []decision.Code{grant.CodeGrantSignatureApproverNoValidKey, grant.CodeGrantQuorumBelowRequired}, 6666},
 	{"no security owner", func(t *testing.T, reg *governance.Registry, g *grant.Grant) {
 		reg.Enforcement.BreakGlassQuorumBps = 5000
 		g.Signatures = g.Signatures[1:]
@@ -207,8 +231,8 @@ func TestSignAndAssemble(t *testing.T) {
 	if err != nil || s.ApproverID != "alice" {
 		t.Fatalf("%+v %v", s, err)
 	}
-	g, err := grant.Assemble(text+"\n", []grant.Signature{s})
-	if err != nil || g.GrantJSON != text {
+	g, err := grant.Assemble(text+"\n", []grant.Signature{{ApproverID: " alice\t", SignatureHex: s.SignatureHex}})
+	if err != nil || g.GrantJSON != text || g.Signatures[0].ApproverID != "alice" {
 		t.Fatalf("%+v %v", g, err)
 	}
 	if v := check(registry(), g); v == nil || !slices.Equal(v.Counted, []string{"alice"}) {
@@ -221,6 +245,11 @@ func TestSignAndAssemble(t *testing.T) {
 		{"sign an empty text", func() error { _, err := grant.Sign(Alice.Key, " ", "alice"); return err }()},
 		{"sign a bad text", func() error { _, err := grant.Sign(Alice.Key, `{"kind": "x"}`, "alice"); return err }()},
 		{"sign without an id", func() error { _, err := grant.Sign(Alice.Key, text, " "); return err }()},
+		{"sign under a look-alike id", func() error { _, err := grant.Sign(Alice.Key, text, "аlice"); return err }()}, // a Cyrillic а
+		{"assemble a look-alike id", func() error {
+			_, err := grant.Assemble(text, []grant.Signature{{ApproverID: "аlice", SignatureHex: s.SignatureHex}})
+			return err
+		}()},
 		{"assemble nothing", func() error { _, err := grant.Assemble(text, nil); return err }()},
 		{"assemble a blank id", func() error {
 			_, err := grant.Assemble(text, []grant.Signature{{ApproverID: "", SignatureHex: s.SignatureHex}})

@@ -7,6 +7,7 @@ import (
 	"github.com/teegate/teegate/admission"
 	"github.com/teegate/teegate/internal/bip340"
 	"github.com/teegate/teegate/internal/ident"
+	"github.com/teegate/teegate/internal/idprofile"
 )
 
 // ErrIssue marks a request the issuing tools refuse: signing or assembling
@@ -20,8 +21,8 @@ func Sign(sk *admission.SecretKey, grantJSON, approverID string) (Signature, err
 	if _, err := decodeForIssue(grantJSON); err != nil {
 		return Signature{}, err
 	}
-	if ident.Blank(approverID) {
-		return Signature{}, fmt.Errorf("%w: the approver id is empty", ErrIssue)
+	if p := idprofile.Problem(ident.Trim(approverID)); p != "" {
+		return Signature{}, fmt.Errorf("%w: the approver id %s (a grant's approver ids are policy 2 identifiers)", ErrIssue, p)
 	}
 	sig, err := sk.SignDigest(Digest(grantJSON))
 	if err != nil {
@@ -46,9 +47,11 @@ func Assemble(grantJSON string, sigs []Signature) (*Grant, error) {
 		return nil, fmt.Errorf("%w: %d signatures, above the limit of %d", ErrIssue, len(sigs), MaxSignatures)
 	}
 	seen := map[[64]byte]bool{}
-	for _, s := range sigs {
-		if ident.Blank(s.ApproverID) {
-			return nil, fmt.Errorf("%w: a signature has an empty approver_id", ErrIssue)
+	out := make([]Signature, len(sigs))
+	for i, s := range sigs {
+		s.ApproverID = ident.Trim(s.ApproverID)
+		if p := idprofile.Problem(s.ApproverID); p != "" {
+			return nil, fmt.Errorf("%w: a signature's approver_id %s (a grant's approver ids are policy 2 identifiers)", ErrIssue, p)
 		}
 		sig, err := bip340.ParseSignatureHex(s.SignatureHex)
 		if err != nil {
@@ -58,8 +61,9 @@ func Assemble(grantJSON string, sigs []Signature) (*Grant, error) {
 			return nil, fmt.Errorf("%w: the signature of approver %q is given twice", ErrIssue, s.ApproverID)
 		}
 		seen[*sig] = true
+		out[i] = s
 	}
-	return &Grant{GrantJSON: ident.Trim(grantJSON), Signatures: sigs}, nil
+	return &Grant{GrantJSON: ident.Trim(grantJSON), Signatures: out}, nil
 }
 
 func decodeForIssue(grantJSON string) (*Text, error) {
