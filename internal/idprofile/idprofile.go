@@ -35,7 +35,7 @@ func Valid(s string) bool {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		if c := s[i]; !alnum(c) && !strings.ContainsRune("._:@/+-", rune(c)) {
+		if !allowed(s[i]) {
 			return false
 		}
 	}
@@ -44,6 +44,16 @@ func Valid(s string) bool {
 
 func alnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// allowed reports whether c may appear in an identifier after its first
+// byte.
+func allowed(c byte) bool {
+	switch c {
+	case '.', '_', ':', '@', '/', '+', '-':
+		return true
+	}
+	return alnum(c)
 }
 
 // Problem says why s does not match, for an error message.
@@ -57,7 +67,7 @@ func Problem(s string) string {
 		return fmt.Sprintf("%q does not start with an ASCII letter or digit", s)
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !alnum(c) && !strings.ContainsRune("._:@/+-", rune(c)) {
+		if !allowed(s[i]) {
 			return fmt.Sprintf("%q has %q at byte %d, outside the identifier profile (ASCII letters, digits and ._:@/+-)", s, firstRune(s[i:]), i)
 		}
 	}
