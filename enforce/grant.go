@@ -114,7 +114,7 @@ func checkActivation(b *decision.Builder, policy *governance.Enforcement, log *g
 	var activations []*governance.Event // in force, with a ticket
 	var expiries []uint64               // of the current incident, in force
 	var own *governance.Event
-	grantID := ident.Trim(t.GrantID)
+	grantID := ident.Norm(t.GrantID)
 	if log != nil {
 		for i := range log.Events {
 			e := &log.Events[i]
@@ -125,7 +125,7 @@ func checkActivation(b *decision.Builder, policy *governance.Enforcement, log *g
 			switch e.EventType {
 			case governance.EventBreakGlassActivate:
 				activations = append(activations, e)
-				if tk == current && ident.Trim(e.GovernanceDecisionID) == grantID && (own == nil || e.EffectiveAtUnix < own.EffectiveAtUnix) {
+				if tk == current && ident.Norm(e.GovernanceDecisionID) == grantID && (own == nil || e.EffectiveAtUnix < own.EffectiveAtUnix) {
 					own = e
 				}
 			case governance.EventBreakGlassExpire:

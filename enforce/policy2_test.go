@@ -99,6 +99,8 @@ var policy2Cases = []p2Case{
 		[]decision.Code{CodeFullEnforcementViolationBlocked, CodeRuntimeDecisionRejectWithoutReasons, CodeBreakGlassGrantViolationNotWaived}},
 	{"a grant for another incident", func(f *p2) { *f.text.IncidentTicket = "INC-8" }, decision.Reject,
 		append(slices.Clone(blocked), CodeBreakGlassGrantNotActivated)},
+	{"the grant id is matched as identifiers are, ASCII-folded", func(f *p2) { f.event(1).GovernanceDecisionID = "bg-7" },
+		decision.AllowWithWarnings, []decision.Code{CodeFullEnforcementBreakGlassApplied, rtExpired}},
 	{"an activation of the incident under another grant id", func(f *p2) { f.event(1).GovernanceDecisionID = "BG-6" }, decision.Reject,
 		append(slices.Clone(blocked), CodeBreakGlassGrantNotActivated)},
 	{"no audit log", func(f *p2) { f.log = nil }, decision.Reject, append(slices.Clone(blocked), CodeBreakGlassGrantNotActivated)},
