@@ -110,6 +110,23 @@ type snapshot struct {
 	info   [len(documents)]DocumentInfo
 }
 
+// document is the decoded document d of the snapshot (nil if not held).
+func (s *snapshot) document(d Document) any {
+	switch d {
+	case DocRegistry:
+		return s.registry
+	case DocKeyset:
+		return s.keyset
+	case DocRevocationRegistry:
+		return s.revocation
+	case DocAttestPolicy:
+		return s.attestPolicy
+	case DocEvents:
+		return s.events
+	}
+	panic("unknown document " + d)
+}
+
 func (s *snapshot) infoOf(d Document) DocumentInfo {
 	for i, x := range documents {
 		if x == d {
@@ -235,7 +252,8 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 	if old != nil {
 		*next = *old
 	}
-	changed := false
+	changed, registryChanged := false, false
+	var loaded [len(documents)]bool // decoded and checked in this reload
 	for i, d := range documents {
 		if !st.paths.held(d) {
 			continue
@@ -254,8 +272,14 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 			if err == nil && old != nil {
 				err = notRolledBack(d, path, old, next)
 			}
+			if err == nil && d != DocRegistry {
+				// The registry is first in documents: this is the one that
+				// comes into force. Its decoding checked its own identifiers.
+				err = next.registry.CheckIdentifiers(path, next.document(d))
+			}
 			if err == nil {
-				changed = true
+				changed, loaded[i] = true, true
+				registryChanged = registryChanged || d == DocRegistry
 				next.info[i] = DocumentInfo{Path: path, SHA256: digest, Generation: next.info[i].Generation + 1, LoadedAtUnix: now.Unix()}
 				continue
 			}
@@ -280,14 +304,15 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 		return nil, nil, fmt.Errorf("%s: %w", st.paths.Registry, errNoAuditLog)
 	}
 	// Under policy 2 every governed document's identifiers must match the
-	// profile; the registry's decoding checked its own.
-	for _, d := range []struct {
-		path string
-		doc  any
-	}{{st.paths.Keyset, next.keyset}, {st.paths.RevocationRegistry, next.revocation}, {st.paths.Events, next.events}, {st.paths.AttestPolicy, next.attestPolicy}} {
-		if d.path != "" {
-			if err := next.registry.CheckIdentifiers(d.path, d.doc); err != nil {
-				return nil, nil, err
+	// profile. A document loaded now was checked above, where one held
+	// apart is refused alone; the documents in force are checked again only
+	// under a new registry, which may be the first of policy 2.
+	if registryChanged {
+		for i, d := range documents {
+			if i > 0 && !loaded[i] && st.paths.held(d) {
+				if err := next.registry.CheckIdentifiers(st.paths.of(d), next.document(d)); err != nil {
+					return nil, nil, err
+				}
 			}
 		}
 	}

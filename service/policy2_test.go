@@ -113,6 +113,24 @@ func TestPolicy2ThroughTheService(t *testing.T) {
 	}
 }
 
+// A new audit log that decodes but holds an identifier outside the
+// profile is refused alone, like one that does not decode: the denylist
+// updated beside it comes into force, and the log in force stays.
+func TestPolicy2LogWithABadIdentifierIsHeldApart(t *testing.T) {
+	f, _ := policy2Fixture(t)
+	ts := f.start(t, f.options())
+	f.write(t, DocEvents, []byte(policy2Log(`, {"event_id": "e-2", "event_type": "break_glass_expire", "incident_ticket": "INC-1\u200b",
+ "governance_decision_id": "BG-1-end", "effective_at_unix": 1767228300}`)))
+	rev := bytes.Replace(readExample(t, "policy2/revocation.json"), []byte("1767228390"), []byte("1767228395"), 1)
+	f.write(t, DocRevocationRegistry, rev)
+	if err := ts.svc.Reload(); err == nil || !strings.Contains(err.Error(), "events.json") || !strings.Contains(err.Error(), "incident_ticket") {
+		t.Fatalf("a log with a look-alike ticket: %v", err)
+	}
+	if snap := ts.svc.store.current.Load(); snap.revocation.DenylistRefreshedAtUnix != 1767228395 || len(snap.events.Events) != 1 {
+		t.Fatalf("after the refused log: denylist refreshed at %d, %d events in force", snap.revocation.DenylistRefreshedAtUnix, len(snap.events.Events))
+	}
+}
+
 // Under policy 2 the service refuses, naming the member, whatever the
 // coordinator asserts in place of a grant.
 func TestPolicy2RefusesAssertions(t *testing.T) {
