@@ -27,6 +27,7 @@ func TestRequestDocumentsAreRefusedByDefault(t *testing.T) {
 		{"/v1/check/registry", fmt.Sprintf(`{"events": %s}`, readExample(t, "events.json")), "/events"},
 		{"/v1/check/runtime", fmt.Sprintf(`{"session": %s}`, session), "/session/denylist"},
 		{"/v1/check/enforcement", fmt.Sprintf(`{"registry": %s, "context": %s}`, readExample(t, "registry.json"), readExample(t, "enforcement/context-monitor.json")), "/registry"},
+		{"/v1/check/enforcement", fmt.Sprintf(`{"context": %s, "events": %s}`, readExample(t, "enforcement/context-monitor.json"), readExample(t, "events.json")), "/events"},
 	} {
 		t.Run(c.path+c.member, func(t *testing.T) {
 			r := ts.post(t, c.path, []byte(c.body))
@@ -36,6 +37,9 @@ func TestRequestDocumentsAreRefusedByDefault(t *testing.T) {
 			}
 			if r.status != http.StatusBadRequest || e.Member != c.member || !strings.Contains(e.Message, "decides on its own") || e.Offset == nil {
 				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if c.member == "/events" && !strings.Contains(e.Message, `"/events": the audit-event log is a governed document`) {
+				t.Errorf("the log is named %q", e.Message)
 			}
 			if c.member == "/session/denylist" && !strings.HasPrefix(c.body[*e.Offset:], `{`) {
 				t.Errorf("offset %d does not point at the denylist's value: %.20q", *e.Offset, c.body[*e.Offset:])

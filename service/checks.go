@@ -21,7 +21,6 @@ import (
 // The documents a check request body may carry, each named after the
 // CLI's flag: the governed ones by their Document name, and these.
 const (
-	memberEvents  = "events"
 	memberToken   = "token"
 	memberSession = "session"
 	memberContext = "context"
@@ -29,7 +28,7 @@ const (
 
 // Each check's members, which also size its body limit (envelopeLimit).
 var (
-	registryCheckMembers    = []string{string(DocRegistry), memberEvents}
+	registryCheckMembers    = []string{string(DocRegistry), string(DocEvents)}
 	tokenCheckMembers       = []string{string(DocRegistry), string(DocKeyset), memberToken, string(DocRevocationRegistry)}
 	runtimeCheckMembers     = []string{string(DocRegistry), memberSession}
 	enforcementCheckMembers = []string{string(DocRegistry), memberContext, string(DocEvents)}
@@ -72,7 +71,7 @@ func governed[T any](b *checkBody, doc Document, own *T, decode func(file string
 		return own, nil
 	}
 	if !b.allowRequestDocs {
-		return nil, refusedDocument("/"+name, m.Offset, "the "+strings.ReplaceAll(name, "_", " "))
+		return nil, refusedDocument("/"+name, m.Offset, doc.label())
 	}
 	b.requestDocs = append(b.requestDocs, name)
 	return decodeMember(m, name, decode)
@@ -156,18 +155,15 @@ func (s *Service) checkRegistry(_ context.Context, body []byte, snap *snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	var log *governance.AuditLog // nil without events: no event checks, as in the CLI
-	if m, ok := b.env[memberEvents]; ok {
-		// The audit-event log is governed too, and the service holds
-		// none: its registry passed layer A when it was loaded.
-		if !b.allowRequestDocs {
-			return nil, refusedDocument("/"+memberEvents, m.Offset, "the audit-event log")
-		}
-		b.requestDocs = append(b.requestDocs, memberEvents)
-		if log, err = carried(b, memberEvents, governance.DecodeAuditLog); err != nil {
+	// Without events in the body there are no event checks, as in the CLI
+	// without --events: the service's registry passed layer A, with its
+	// log, when they were loaded.
+	var log *governance.AuditLog
+	if _, brought := b.env[string(DocEvents)]; brought {
+		if log, err = governed(b, DocEvents, nil, governance.DecodeAuditLog); err != nil {
 			return nil, err
 		}
-		if err := b.identifiers(reg, memberEvents, log); err != nil {
+		if err := b.identifiers(reg, string(DocEvents), log); err != nil {
 			return nil, err
 		}
 	}

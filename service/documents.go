@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -108,6 +109,14 @@ type snapshot struct {
 	events *governance.AuditLog
 	gate   *gate.Gate
 	info   [len(documents)]DocumentInfo
+}
+
+// label names the document in a refusal.
+func (d Document) label() string {
+	if d == DocEvents {
+		return "the audit-event log"
+	}
+	return "the " + strings.ReplaceAll(string(d), "_", " ")
 }
 
 // document is the decoded document d of the snapshot (nil if not held).
