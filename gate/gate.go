@@ -192,7 +192,7 @@ func (g *Gate) EvaluateContext(ctx context.Context, s *Session, now uint64) (Res
 					Detail: fmt.Sprintf("selected signer %q presents a token for signer %q", sel.SignerIdentifier, p.SignerIdentifier)}, LayerToken, sel.OperatorID)
 			}
 			if op := g.operators[ident.Norm(p.OperatorID)]; op != nil { // policy 2 only: nil map otherwise
-				if tv, _ := governance.TEEVendor(p.TEEType); tv != op.Vendor() {
+				if tv, known := governance.TEEVendor(p.TEEType); !known || tv != op.Vendor() {
 					rt.add(decision.Reason{Code: CodeTokenTEETypeVendorMismatch,
 						Detail: fmt.Sprintf("the token is for a %q TEE, which is not of operator %q's vendor %q", p.TEEType, op.OperatorID, op.Vendor())}, LayerToken, sel.OperatorID)
 				}

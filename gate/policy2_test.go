@@ -192,6 +192,11 @@ func TestPolicy2GateRules(t *testing.T) {
 			sc.reg.Operators[1].AllowedTEETypes = []string{"sev-snp", "sgx"}
 			sc.sign(t, 1, func(p *admission.Payload) { p.TEEType = "sgx" })
 		}, []decision.Code{blocked, CodeTokenTEETypeVendorMismatch}},
+		{"a token for an unknown TEE, under an operator with no vendor", func(sc *scenario) {
+			sc.reg.Operators[1].VendorID = nil
+			sc.reg.Operators[1].AllowedTEETypes = []string{"sev-snp", "tee-x"}
+			sc.sign(t, 1, func(p *admission.Payload) { p.TEEType = "tee-x" })
+		}, []decision.Code{blocked, cohort.CodeSelectedVendorMismatch, CodeTokenTEETypeVendorMismatch}},
 		{"a signer labelled with another vendor", func(sc *scenario) { sc.session.SelectedSigners[2].VendorID = "arm-2" },
 			[]decision.Code{blocked, cohort.CodeSelectedVendorMismatch}},
 		{"an operator whose window closed since its token was issued", func(sc *scenario) {
