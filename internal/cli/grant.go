@@ -84,7 +84,7 @@ func grantAssemble(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
-	sigs, err := readEach(a.lists, grant.DecodeSignature)
+	sigs, err := readEach(a.lists, grant.MaxSignatures, grant.DecodeSignature)
 	if err != nil {
 		return a.Fail(stderr, err)
 	}

@@ -206,6 +206,8 @@ func TestGrantSignAndAssemble(t *testing.T) {
 		{"a signature file without a signature", []string{"assemble", "--grant", "grant.json", "--signature", "not-a-sig.json"}, `[not-a-sig.json]: missing required member "signature_hex"`},
 		{"one signature twice", []string{"assemble", "--grant", "grant.json", "--signature", "sig-alice.json", "sig-alice.json"}, "given twice"},
 		{"no such grant", []string{"assemble", "--grant", "missing.json", "--signature", "sig-alice.json"}, "failed to read file [missing.json]"},
+		{"more signature files than a grant may carry, none read", append([]string{"assemble", "--grant", "grant.json", "--signature"},
+			slices.Repeat([]string{"missing.json"}, grant.MaxSignatures+1)...), "above the limit of 32"},
 		{"no subcommand", []string{}, "want sign or assemble"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -135,7 +135,7 @@ func tokenAssemble(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
-	sigs, err := readEach(a.lists, admission.DecodeSignature)
+	sigs, err := readEach(a.lists, strictjson.MaxListLength, admission.DecodeSignature)
 	if err != nil {
 		return a.Fail(stderr, err)
 	}
@@ -147,8 +147,12 @@ func tokenAssemble(args []string, stdout, stderr io.Writer) int {
 }
 
 // readEach reads and decodes each file, in order, stopping at the first
-// that fails: the signature entries an assemble command gathers.
-func readEach[T any](paths []string, decode func(file string, data []byte) (*T, error)) ([]T, error) {
+// that fails: the signature entries an assemble command gathers. More than
+// limit files are refused before any is read.
+func readEach[T any](paths []string, limit int, decode func(file string, data []byte) (*T, error)) ([]T, error) {
+	if len(paths) > limit {
+		return nil, UsageError{fmt.Sprintf("%d --signature files, above the limit of %d", len(paths), limit)}
+	}
 	out := make([]T, 0, len(paths))
 	for _, path := range paths {
 		data, err := strictjson.ReadFile(path)
