@@ -293,7 +293,7 @@ func (st *store) load(old *snapshot, now time.Time) (next *snapshot, held error,
 				continue
 			}
 		}
-		if heldApart(d) && old != nil && old.info[i].Generation > 0 {
+		if heldApart(d) && old != nil { // in force: a first load refuses the set
 			// Its last good version stays in force, and the rest go ahead.
 			switch d {
 			case DocAttestPolicy:

@@ -443,8 +443,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	// connection, and idle keep-alive connections get a short grace in
 	// which a request already sent is still answered; quiet ones close
 	// cleanly. This goes on until no connection is left, since one busy
-	// now may answer keep-alive and come back idle; only what is left
-	// when ShutdownTimeout runs out is closed by http.Server.Shutdown.
+	// now may answer keep-alive and come back idle. http.Server.Shutdown
+	// then waits for what is left until ShutdownTimeout runs out, and
+	// returns its error if any is still active.
 	deadline := time.Now().Add(s.opts.ShutdownTimeout)
 	ln.Close()
 	serr := <-served
@@ -527,14 +528,17 @@ func (s *Service) readiness(snap *snapshot, now time.Time) Readiness {
 		NowUnix:                     now.Unix(),
 		DenylistAgeSeconds:          denylist.AgeSeconds,
 		DenylistMaxStalenessSeconds: snap.registry.Enforcement.DenylistMaxStalenessSeconds,
-		Documents:                   DocumentSet{Registry: snap.info[0], Keyset: snap.info[1], RevocationRegistry: snap.info[2]},
-		LastReloadError:             s.lastReloadError(),
+		Documents: DocumentSet{Registry: snap.infoOf(DocRegistry), Keyset: snap.infoOf(DocKeyset),
+			RevocationRegistry: snap.infoOf(DocRevocationRegistry)},
+		LastReloadError: s.lastReloadError(),
 	}
 	if snap.attestPolicy != nil {
-		r.Documents.AttestPolicy = &snap.info[3]
+		info := snap.infoOf(DocAttestPolicy)
+		r.Documents.AttestPolicy = &info
 	}
 	if snap.events != nil {
-		r.Documents.Events = &snap.info[4]
+		info := snap.infoOf(DocEvents)
+		r.Documents.Events = &info
 	}
 	if now.Unix() < 0 {
 		r.Ready = false
