@@ -27,7 +27,8 @@ type Check struct {
 	// Validate, if set, checks the documents against one another once all
 	// are decoded (the members of a policy version the registry does not
 	// have); an error is an input error.
-	Validate func() error
+	// paths are the documents' paths by flag, "" for one not given.
+	Validate func(paths map[string]string) error
 }
 
 // Document is one input file: the flag that names it and the decoder that
@@ -79,7 +80,7 @@ func (c Check) Run(args []string, stdout, stderr io.Writer, clock func() time.Ti
 		return a.Fail(stderr, err)
 	}
 	if c.Validate != nil {
-		if err := c.Validate(); err != nil {
+		if err := c.Validate(a.Values); err != nil {
 			return a.Fail(stderr, err)
 		}
 	}

@@ -10,11 +10,9 @@ import (
 
 func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	var (
-		reg    *governance.Registry
-		ctx    *enforce.Context
-		log    *governance.AuditLog
-		path   string
-		events string
+		reg *governance.Registry
+		ctx *enforce.Context
+		log *governance.AuditLog
 	)
 	return Check{
 		Usage:    "Usage: teegate check enforcement --registry <path> --context <path> [--events <path>] [--now-unix <seconds>]",
@@ -25,18 +23,17 @@ func checkEnforcement(args []string, stdout, stderr io.Writer, clock func() time
 				reg, err = governance.ReadRegistry(p, r, enforce.RegistryMembers)
 				return
 			}),
-			Whole("--context", func(p string, d []byte) (err error) { path = p; ctx, err = enforce.DecodeContext(p, d); return }),
+			Whole("--context", func(p string, d []byte) (err error) { ctx, err = enforce.DecodeContext(p, d); return }),
 			Streamed("--events", func(p string, r io.Reader) (err error) {
-				events = p
 				log, err = governance.ReadAuditLog(p, r)
 				return
 			}),
 		},
-		Validate: func() error {
-			if err := enforce.ValidateContext(path, reg, ctx); err != nil {
+		Validate: func(paths map[string]string) error {
+			if err := enforce.ValidateContext(paths["--context"], reg, ctx); err != nil {
 				return err
 			}
-			return checkIdentifiers(reg, named{events, log})
+			return checkIdentifiers(reg, named{paths["--events"], log})
 		},
 		Decide: func(now uint64) Result {
 			d, _ := enforce.Evaluate(reg, log, ctx, now)

@@ -9,9 +9,8 @@ import (
 
 func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Time) int {
 	var (
-		reg    *governance.Registry
-		log    *governance.AuditLog // nil without --events: no event checks
-		events string
+		reg *governance.Registry
+		log *governance.AuditLog // nil without --events: no event checks
 	)
 	return Check{
 		Usage:    "Usage: teegate check registry --registry <path> [--events <path>] [--now-unix <seconds>]",
@@ -23,12 +22,11 @@ func checkRegistry(args []string, stdout, stderr io.Writer, clock func() time.Ti
 				return
 			}),
 			Streamed("--events", func(p string, r io.Reader) (err error) {
-				events = p
 				log, err = governance.ReadAuditLog(p, r)
 				return
 			}),
 		},
-		Validate: func() error { return checkIdentifiers(reg, named{events, log}) },
+		Validate: func(paths map[string]string) error { return checkIdentifiers(reg, named{paths["--events"], log}) },
 		Decide:   func(now uint64) Result { return governance.CheckRegistry(reg, log, now) },
 	}.Run(args, stdout, stderr, clock)
 }

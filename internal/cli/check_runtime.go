@@ -12,7 +12,6 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 	var (
 		reg     *governance.Registry
 		session *cohort.Session
-		path    string
 	)
 	return Check{
 		Usage:    "Usage: teegate check runtime --registry <path> --session <path> [--now-unix <seconds>]",
@@ -22,10 +21,10 @@ func checkRuntime(args []string, stdout, stderr io.Writer, clock func() time.Tim
 				reg, err = governance.ReadRegistry(p, r, cohort.RegistryMembers)
 				return
 			}),
-			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = cohort.ReadSession(p, r); return }),
+			Streamed("--session", func(p string, r io.Reader) (err error) { session, err = cohort.ReadSession(p, r); return }),
 		},
-		Validate: func() error {
-			return cohort.ValidateRuntimeSession(path, reg, session)
+		Validate: func(paths map[string]string) error {
+			return cohort.ValidateRuntimeSession(paths["--session"], reg, session)
 		},
 		Decide: func(now uint64) Result { return cohort.CheckRuntime(reg, session, now) },
 	}.Run(args, stdout, stderr, clock)

@@ -18,9 +18,6 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 		rev     *admission.RevocationRegistry
 		session *gate.Session
 		opts    gate.Options
-		path    string
-		// The paths that named them, for checkIdentifiers.
-		ksPath, revPath, events string
 	)
 	return Check{
 		Usage:    "Usage: teegate gate --registry <path> --keyset <path> --revocation-registry <path> --session <path> [--events <path>] [--stale-denylist mode|reject] [--now-unix <seconds>]",
@@ -44,25 +41,23 @@ func gateCommand(args []string, stdout, stderr io.Writer, clock func() time.Time
 				reg, err = governance.ReadRegistry(p, r, gate.RegistryMembers)
 				return
 			}),
-			Whole("--keyset", func(p string, d []byte) (err error) { ksPath = p; ks, err = admission.DecodeKeyset(p, d); return }),
+			Whole("--keyset", func(p string, d []byte) (err error) { ks, err = admission.DecodeKeyset(p, d); return }),
 			Whole("--revocation-registry", func(p string, d []byte) (err error) {
-				revPath = p
 				rev, err = admission.DecodeRevocationRegistry(p, d)
 				return
 			}),
-			Streamed("--session", func(p string, r io.Reader) (err error) { path = p; session, err = gate.ReadSession(p, r); return }),
+			Streamed("--session", func(p string, r io.Reader) (err error) { session, err = gate.ReadSession(p, r); return }),
 			// Read under policy 2: break-glass activations and history.
 			Streamed("--events", func(p string, r io.Reader) (err error) {
-				events = p
 				opts.AuditLog, err = governance.ReadAuditLog(p, r)
 				return
 			}),
 		},
-		Validate: func() error {
-			if err := checkIdentifiers(reg, named{ksPath, ks}, named{revPath, rev}, named{events, opts.AuditLog}); err != nil {
+		Validate: func(paths map[string]string) error {
+			if err := checkIdentifiers(reg, named{paths["--keyset"], ks}, named{paths["--revocation-registry"], rev}, named{paths["--events"], opts.AuditLog}); err != nil {
 				return err
 			}
-			return gate.ValidateSession(path, reg, session)
+			return gate.ValidateSession(paths["--session"], reg, session)
 		},
 		Decide: func(now uint64) Result {
 			// The cache pays off within one session too: a token presented twice
