@@ -15,6 +15,11 @@ func FuzzCheckRegistry(f *testing.F) {
 	reg, _ := os.ReadFile("../examples/registry.json")
 	events, _ := os.ReadFile("../examples/events.json")
 	f.Add(reg, events, uint64(1767225600))
+	// A policy 2 registry, so that the fuzzer starts inside its rules
+	// (governance keys, versions, vendors, identifiers).
+	reg2, _ := os.ReadFile("../examples/policy2/registry.json")
+	events2, _ := os.ReadFile("../examples/policy2/events.json")
+	f.Add(reg2, events2, uint64(1767228400))
 	fuzzprop.AddConformancePairs(f, "registry", "events.json")
 	f.Fuzz(func(t *testing.T, regDoc, eventsDoc []byte, now uint64) {
 		reg, err := DecodeRegistry("registry.json", regDoc, Requirement{})
@@ -26,6 +31,10 @@ func FuzzCheckRegistry(f *testing.F) {
 		if err != nil {
 			fuzzprop.InputError(t, err, "events.json")
 			log = nil
+		}
+		// The approvers at now are at most the registry's approver ids.
+		if a := reg.ApproversAt(now); reg.GovernanceKeys != nil && a.Len() > len(*reg.GovernanceKeys) {
+			t.Fatalf("%d active approvers from %d key entries", a.Len(), len(*reg.GovernanceKeys))
 		}
 		for _, l := range []*AuditLog{nil, log} {
 			d := CheckRegistry(reg, l, now)
